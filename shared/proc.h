@@ -1,0 +1,18 @@
+/* Processes: start times (PID-reuse safe identity), pidfds. */
+#pragma once
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Field 22 of /proc/PID/stat; 0 when the process does not exist. */
+uint64_t berth_proc_start_time (pid_t pid);
+/* true when pid exists, is not a zombie, and has this start time. */
+bool berth_proc_is_alive (pid_t pid, uint64_t start_time);
+/* pidfd_open that also checks the start time (so a reused pid is refused);
+ * -1 with errno ESRCH when the process is gone. */
+int berth_pidfd_open_checked (pid_t pid, uint64_t start_time);
+int berth_pidfd_send_signal (int pidfd, int signo);
+/* Wait until the pidfd's process exits or timeout_ms passes (-1: forever).
+ * true when it exited. */
+bool berth_pidfd_wait_exit (int pidfd, int timeout_ms);

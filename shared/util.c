@@ -1,0 +1,121 @@
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+
+void
+berth_close_fdp (int *fdp)
+{
+  if (fdp != NULL && *fdp >= 0)
+    {
+      int saved = errno;
+      close (*fdp);
+      errno = saved;
+      *fdp = -1;
+    }
+}
+
+bool
+berth_parse_int64 (const char *s, int64_t min, int64_t max, int64_t *ret_value)
+{
+  if (s == NULL || *s == '\0')
+    return false;
+  errno = 0;
+  char *end = NULL;
+  long long v = strtoll (s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+    return false;
+  *ret_value = v;
+  return true;
+}
+
+bool
+berth_parse_uint64 (const char *s, uint64_t max, uint64_t *ret_value)
+{
+  if (s == NULL || *s < '0' || *s > '9')
+    return false;
+  errno = 0;
+  char *end = NULL;
+  unsigned long long v = strtoull (s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || v > max)
+    return false;
+  *ret_value = v;
+  return true;
+}
+
+bool
+berth_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return false;
+        }
+      p += n;
+      len -= (size_t) n;
+    }
+  return true;
+}
+
+char *
+berth_read_file_at (int dirfd, const char *path, size_t max_len, size_t *ret_len)
+{
+  berth_autofd int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return NULL;
+  size_t cap = 4096, len = 0;
+  g_autofree char *buf = g_malloc (cap + 1);
+  for (;;)
+    {
+      if (len == cap)
+        {
+          if (cap >= max_len)
+            {
+              errno = EFBIG;
+              return NULL;
+            }
+          cap = MIN (cap * 2, max_len);
+          buf = g_realloc (buf, cap + 1);
+        }
+      ssize_t n = read (fd, buf + len, cap - len);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      len += (size_t) n;
+    }
+  buf[len] = '\0';
+  if (ret_len)
+    *ret_len = len;
+  return g_steal_pointer (&buf);
+}
+
+bool
+berth_write_file_at (int dirfd, const char *path, const char *str)
+{
+  berth_autofd int fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return false;
+  return berth_write_all (fd, str, strlen (str));
+}
+
+void
+berth_close_fds_from (int first_fd)
+{
+  if (syscall (SYS_close_range, (unsigned) first_fd, ~0U, 0) == 0)
+    return;
+  for (int fd = first_fd; fd < 65536; fd++)
+    close (fd);
+}
