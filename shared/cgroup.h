@@ -13,7 +13,8 @@ typedef struct BerthCgroup BerthCgroup;
 
 BerthCgroupMode berth_cgroup_mode (void);
 
-/* Resolve cgroups_path (NULL/"" = default for id) relative to the calling
+/* NULL without an error means "no cgroup" (e.g. rootless without delegation).
+ * Resolve cgroups_path (NULL/"" = default for id) relative to the calling
  * process's own cgroup as runc does, create the cgroup(s) and apply resources
  * (NULL = none).  On failure nothing is left behind. */
 BerthCgroup *berth_cgroup_create (const char *cgroups_path, const char *id,

@@ -1,0 +1,423 @@
+/* `create`, parent side: validate, make the state dir and cgroup, clone the
+ * init into its namespaces, map ids, run createRuntime hooks, record state. */
+#include "container.h"
+
+#include "cgroup.h"
+#include "console.h"
+#include "error.h"
+#include "hooks.h"
+#include "log.h"
+#include "proc.h"
+#include "seccomp.h"
+#include "sync.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+void
+berth_created_clear (BerthCreated *c)
+{
+  berth_close_fdp (&c->pidfd);
+  berth_close_fdp (&c->sync_fd);
+  berth_close_fdp (&c->console_master);
+  berth_close_fdp (&c->state_dir_fd);
+  berth_close_fdp (&c->root_fd);
+}
+
+/* Everything `create` made, undone in reverse on failure. */
+typedef struct
+{
+  int root_fd;
+  int dir_fd;
+  const char *id;
+  bool dir_created;
+  BerthCgroup *cgroup;
+  pid_t pid;
+  int pidfd;
+} CreateUndo;
+
+static void
+create_undo (CreateUndo *u)
+{
+  if (u->pid > 0)
+    {
+      kill (u->pid, SIGKILL);
+      while (waitpid (u->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  if (u->cgroup != NULL)
+    {
+      g_autoptr (GError) ignored = NULL;
+      if (!berth_cgroup_destroy (u->cgroup, &ignored))
+        berth_warn ("%s", ignored->message);
+      berth_cgroup_free (u->cgroup);
+    }
+  if (u->dir_created)
+    berth_state_dir_remove (u->root_fd, u->id, NULL);
+  berth_close_fdp (&u->pidfd);
+  berth_close_fdp (&u->dir_fd);
+  berth_close_fdp (&u->root_fd);
+}
+
+static bool
+validate_for_create (const BerthSpec *spec, const BerthCreateOptions *opts, GError **error)
+{
+  if (spec->process == NULL)
+    return berth_fail (error, "config.json: .process: required by create");
+  struct stat sb;
+  if (stat (spec->root_path, &sb) < 0)
+    return berth_fail_errno (error, errno, "config.json: .root.path: rootfs %s", spec->root_path);
+  if (!S_ISDIR (sb.st_mode))
+    return berth_fail (error, "config.json: .root.path: rootfs %s is not a directory", spec->root_path);
+  if (spec->process->terminal && opts->console_socket == NULL && !opts->foreground)
+    return berth_fail (error, "--console-socket: required when process.terminal is true");
+  if (!spec->process->terminal && opts->console_socket != NULL)
+    return berth_fail (error, "--console-socket: only valid when process.terminal is true");
+  if (spec->linux_ != NULL && spec->linux_->seccomp != NULL && !berth_seccomp_validate (spec->linux_->seccomp, error))
+    return false;
+  return true;
+}
+
+static bool
+write_id_map (pid_t pid, const char *file, const BerthIdMapping *maps, size_t n, GError **error)
+{
+  if (n == 0)
+    return true;
+  g_autoptr (GString) text = g_string_new (NULL);
+  for (size_t i = 0; i < n; i++)
+    g_string_append_printf (text, "%u %u %u\n", maps[i].containerID, maps[i].hostID, maps[i].size);
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
+  if (!berth_write_file_at (AT_FDCWD, path, text->str))
+    return berth_fail_errno (error, errno, "config.json: .linux.%s: write %s", g_str_equal (file, "uid_map") ? "uidMappings" : "gidMappings", file);
+  return true;
+}
+
+/* Namespaces joined by path: opened here so a bad path fails before clone. */
+static bool
+open_namespace_paths (const BerthSpec *spec, int ns_fds[BERTH_NS_COUNT], GError **error)
+{
+  for (int i = 0; i < BERTH_NS_COUNT; i++)
+    ns_fds[i] = -1;
+  if (spec->linux_ == NULL)
+    return true;
+  for (size_t i = 0; i < spec->linux_->n_namespaces; i++)
+    {
+      const BerthNamespace *ns = &spec->linux_->namespaces[i];
+      if (ns->path == NULL)
+        continue;
+      int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return berth_fail_errno (error, errno, "config.json: .linux.namespaces[%zu].path: %s", i, ns->path);
+      ns_fds[ns->kind] = fd;
+    }
+  return true;
+}
+
+static void
+close_namespace_fds (int (*ns_fds)[BERTH_NS_COUNT])
+{
+  for (int i = 0; i < BERTH_NS_COUNT; i++)
+    berth_close_fdp (&(*ns_fds)[i]);
+}
+
+/* pid and time namespaces only apply to children: join or create them here,
+ * in this short-lived process, so the cloned init lands in them. */
+static bool
+enter_child_namespaces (const BerthSpec *spec, int ns_fds[BERTH_NS_COUNT], GError **error)
+{
+  if (ns_fds[BERTH_NS_PID] >= 0 && setns (ns_fds[BERTH_NS_PID], CLONE_NEWPID) < 0)
+    return berth_fail_errno (error, errno, "config.json: .linux.namespaces: join pid namespace");
+  if (ns_fds[BERTH_NS_TIME] >= 0 && setns (ns_fds[BERTH_NS_TIME], CLONE_NEWTIME) < 0)
+    return berth_fail_errno (error, errno, "config.json: .linux.namespaces: join time namespace");
+  const BerthNamespace *time_ns = berth_spec_namespace (spec, BERTH_NS_TIME);
+  if (time_ns != NULL && time_ns->path == NULL)
+    {
+      if (unshare (CLONE_NEWTIME) < 0)
+        return berth_fail_errno (error, errno, "config.json: .linux.namespaces: create time namespace");
+      g_autoptr (GString) offsets = g_string_new (NULL);
+      for (size_t i = 0; i < spec->linux_->n_timeOffsets; i++)
+        {
+          const BerthTimeOffset *o = &spec->linux_->timeOffsets[i];
+          g_string_append_printf (offsets, "%s %" G_GINT64_FORMAT " %u\n", o->clock, o->secs, o->nanosecs);
+        }
+      if (offsets->len > 0 && !berth_write_file_at (AT_FDCWD, "/proc/self/timens_offsets", offsets->str))
+        return berth_fail_errno (error, errno, "config.json: .linux.timeOffsets");
+    }
+  return true;
+}
+
+static int
+create_start_socket (int dir_fd, GError **error)
+{
+  berth_autofd int sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    {
+      berth_fail_errno (error, errno, "socket");
+      return -1;
+    }
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/start.sock", dir_fd);
+  if (bind (sock, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (sock, 1) < 0)
+    {
+      berth_fail_errno (error, errno, "create start socket");
+      return -1;
+    }
+  return berth_steal_fd (&sock);
+}
+
+static char *
+now_rfc3339 (void)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+}
+
+static bool
+write_pid_file (const char *path, pid_t pid, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  berth_autofd int dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0)
+    return berth_fail_errno (error, errno, "--pid-file %s", path);
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", (int) pid); /* bare pid, no newline */
+  if (!berth_atomic_write (dir_fd, base, buf, (size_t) n, 0644, error))
+    {
+      g_prefix_error (error, "--pid-file: ");
+      return false;
+    }
+  return true;
+}
+
+static bool
+has_hooks (const BerthHookList *list)
+{
+  return list->n > 0;
+}
+
+/* The parent's half of the sync protocol, from clone to SYNC_READY. */
+static bool
+drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, pid_t pid,
+            BerthContainerState *st, BerthCgroup *cgroup, bool placed_by_clone, int *ret_console_master,
+            GError **error)
+{
+  const BerthLinux *lx = spec->linux_;
+  const BerthNamespace *user_ns = berth_spec_namespace (spec, BERTH_NS_USER);
+  if (user_ns != NULL && user_ns->path == NULL)
+    {
+      if (!write_id_map (pid, "uid_map", lx->uidMappings, lx->n_uidMappings, error)
+          || !write_id_map (pid, "gid_map", lx->gidMappings, lx->n_gidMappings, error))
+        return false;
+    }
+  /* The init waits for SYNC_GO, so it runs no user code before it is in its cgroup. */
+  if (cgroup != NULL && !placed_by_clone && !berth_cgroup_enter (cgroup, pid, error))
+    return false;
+
+  g_autofree char *creating_json = berth_state_oci_json (st, BERTH_STATUS_CREATING, false);
+  if (!sync_send (sync_fd, SYNC_GO, creating_json, error))
+    return false;
+
+  for (;;)
+    {
+      SyncType type;
+      g_autofree char *payload = NULL;
+      if (!sync_recv (sync_fd, &type, &payload, error))
+        return false;
+      switch (type)
+        {
+        case SYNC_CREATE_RUNTIME:
+          if (!berth_hooks_run (&spec->hooks.prestart, "prestart", creating_json, false, error)
+              || !berth_hooks_run (&spec->hooks.createRuntime, "createRuntime", creating_json, false, error))
+            return false;
+          if (!sync_send (sync_fd, SYNC_CREATE_RUNTIME_DONE, NULL, error))
+            return false;
+          break;
+        case SYNC_CONSOLE:
+          {
+            int fd = berth_recv_fd (sync_fd, NULL, error);
+            if (fd < 0)
+              return false;
+            *ret_console_master = fd;
+            break;
+          }
+        case SYNC_READY:
+          return true;
+        case SYNC_ERROR:
+          return berth_fail_code (error, EIO, "%s", payload);
+        default:
+          return berth_fail_code (error, EBADMSG, "sync with container init: unexpected message %u", type);
+        }
+    }
+}
+
+bool
+berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *opts,
+                        BerthCreated *ret_created, GError **error)
+{
+  if (!berth_id_validate (opts->id, error))
+    return false;
+  g_autofree char *config_json = NULL;
+  size_t config_len = 0;
+  g_autoptr (BerthSpec) spec = berth_spec_load (opts->bundle, &config_json, &config_len, error);
+  if (spec == NULL || !validate_for_create (spec, opts, error))
+    return false;
+
+  __attribute__ ((cleanup (create_undo))) CreateUndo undo = { .root_fd = -1, .dir_fd = -1, .pidfd = -1, .id = opts->id };
+  undo.root_fd = berth_state_root_open (g->root, true, error);
+  if (undo.root_fd < 0)
+    return false;
+  undo.dir_fd = berth_state_dir_create (undo.root_fd, opts->id, error);
+  if (undo.dir_fd < 0)
+    return false;
+  undo.dir_created = true;
+  if (!berth_state_lock (undo.dir_fd, error)
+      || !berth_atomic_write (undo.dir_fd, "config.json", config_json, config_len, 0600, error))
+    return false;
+
+  const BerthLinux *lx = spec->linux_;
+  g_autoptr (GError) cg_error = NULL;
+  undo.cgroup = berth_cgroup_create (lx ? lx->cgroupsPath : NULL, opts->id, lx ? lx->resources : NULL,
+                                     g->rootless, &cg_error);
+  if (undo.cgroup == NULL && cg_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&cg_error));
+      return false;
+    }
+
+  berth_autofd int start_listen_fd = -1;
+  if (!opts->foreground && (start_listen_fd = create_start_socket (undo.dir_fd, error)) < 0)
+    return false;
+
+  berth_autofd int console_socket_fd = -1;
+  if (opts->console_socket != NULL && (console_socket_fd = berth_unix_connect (opts->console_socket, error)) < 0)
+    {
+      g_prefix_error (error, "--console-socket: ");
+      return false;
+    }
+
+  __attribute__ ((cleanup (close_namespace_fds))) int ns_fds[BERTH_NS_COUNT];
+  bool ok = open_namespace_paths (spec, ns_fds, error);
+  if (!ok || !enter_child_namespaces (spec, ns_fds, error))
+    return false;
+
+  int pair[2];
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+    return berth_fail_errno (error, errno, "socketpair");
+  berth_autofd int sync_fd = pair[0];
+  berth_autofd int init_sync_fd = pair[1];
+
+  uint64_t flags = 0;
+  bool unshare_cgroupns = false;
+  if (lx != NULL)
+    for (size_t i = 0; i < lx->n_namespaces; i++)
+      {
+        const BerthNamespace *ns = &lx->namespaces[i];
+        if (ns->path != NULL || ns->kind == BERTH_NS_TIME)
+          continue;
+        if (ns->kind == BERTH_NS_CGROUP)
+          unshare_cgroupns = true; /* after the init joined its cgroup */
+        else
+          flags |= (uint64_t) berth_namespace_clone_flag (ns->kind);
+      }
+
+  BerthInitContext ctx = {
+    .spec = spec,
+    .opts = opts,
+    .sync_fd = init_sync_fd,
+    .start_listen_fd = start_listen_fd,
+    .console_socket_fd = console_socket_fd,
+    .unshare_cgroupns = unshare_cgroupns,
+    .has_create_runtime_hooks = has_hooks (&spec->hooks.prestart) || has_hooks (&spec->hooks.createRuntime),
+  };
+  memcpy (ctx.ns_fds, ns_fds, sizeof ns_fds);
+
+  struct clone_args args = { .flags = flags | CLONE_PIDFD, .exit_signal = SIGCHLD };
+  int pidfd = -1;
+  args.pidfd = (uint64_t) (uintptr_t) &pidfd;
+  int cgroup_fd = undo.cgroup ? berth_cgroup_unified_fd (undo.cgroup) : -1;
+  if (cgroup_fd >= 0 && berth_cgroup_mode () == BERTH_CGROUP_V2)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = (uint64_t) cgroup_fd;
+    }
+  long pid = syscall (SYS_clone3, &args, sizeof args);
+  if (pid < 0)
+    return berth_fail_errno (error, errno, "clone3 the container init");
+  if (pid == 0)
+    berth_container_init (&ctx);
+  undo.pid = (pid_t) pid;
+  undo.pidfd = pidfd;
+  berth_close_fdp (&init_sync_fd);
+  berth_close_fdp (&start_listen_fd);
+  berth_close_fdp (&console_socket_fd);
+
+  g_autoptr (BerthContainerState) st = g_new0 (BerthContainerState, 1);
+  st->id = g_strdup (opts->id);
+  st->pid = (pid_t) pid;
+  st->bundle = g_strdup (opts->bundle);
+  st->rootfs = g_strdup (spec->root_path);
+  st->created = now_rfc3339 ();
+  st->owner_uid = geteuid ();
+  struct passwd *pw = getpwuid (st->owner_uid);
+  st->owner = g_strdup (pw ? pw->pw_name : "");
+  st->annotations = g_hash_table_ref (spec->annotations);
+  st->extra = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  st->cgroup = undo.cgroup ? berth_cgroup_serialize (undo.cgroup) : NULL;
+  st->rootless = g->rootless;
+  if (has_hooks (&spec->hooks.poststart))
+    g_hash_table_insert (st->extra, g_strdup ("poststart"), g_strdup ("1"));
+  if (has_hooks (&spec->hooks.poststop))
+    g_hash_table_insert (st->extra, g_strdup ("poststop"), g_strdup ("1"));
+
+  int console_master = -1;
+  bool placed_by_clone = (args.flags & CLONE_INTO_CGROUP) != 0;
+  if (!drive_init (spec, opts, sync_fd, st->pid, st, undo.cgroup, placed_by_clone, &console_master, error))
+    return false;
+  st->pid_start_time = berth_proc_start_time (st->pid);
+  if (!berth_state_write (undo.dir_fd, st, error))
+    return false;
+  if (opts->pid_file != NULL && !write_pid_file (opts->pid_file, st->pid, error))
+    {
+      berth_close_fdp (&console_master);
+      return false;
+    }
+
+  if (ret_created != NULL)
+    {
+      ret_created->pid = st->pid;
+      ret_created->pidfd = berth_steal_fd (&undo.pidfd);
+      ret_created->sync_fd = berth_steal_fd (&sync_fd);
+      ret_created->console_master = console_master;
+      ret_created->state_dir_fd = berth_steal_fd (&undo.dir_fd);
+      ret_created->root_fd = berth_steal_fd (&undo.root_fd);
+    }
+  else
+    berth_close_fdp (&console_master);
+  /* Success: keep everything. */
+  undo.pid = 0;
+  undo.dir_created = false;
+  g_clear_pointer (&undo.cgroup, berth_cgroup_free);
+  return true;
+}

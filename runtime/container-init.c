@@ -1,0 +1,286 @@
+/* `create`, init side: runs in the cloned child, inside the new namespaces,
+ * until it execs the container process.  Errors go to the parent as one
+ * SYNC_ERROR line; after the start gate they go to `start` instead. */
+#include "container.h"
+
+#include "console.h"
+#include "error.h"
+#include "hooks.h"
+#include "process-attrs.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "sync.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static const int setns_order[] = { BERTH_NS_USER, BERTH_NS_IPC, BERTH_NS_UTS, BERTH_NS_NETWORK,
+                                   BERTH_NS_CGROUP, BERTH_NS_MOUNT };
+
+G_GNUC_NORETURN static void
+init_fail (int report_fd, bool after_gate, GError *error)
+{
+  const char *msg = error ? error->message : "container init failed";
+  if (after_gate)
+    {
+      g_autofree char *line = g_strdup_printf ("E%s", msg);
+      berth_write_all (report_fd, line, strlen (line));
+    }
+  else
+    sync_send (report_fd, SYNC_ERROR, msg, NULL);
+  _exit (1);
+}
+
+static bool
+join_namespaces (BerthInitContext *ctx, GError **error)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS (setns_order); i++)
+    {
+      int kind = setns_order[i];
+      if (ctx->ns_fds[kind] < 0)
+        continue;
+      if (setns (ctx->ns_fds[kind], berth_namespace_clone_flag (kind)) < 0)
+        return berth_fail_errno (error, errno, "join %s namespace", berth_spec_namespace (ctx->spec, kind)->type);
+      berth_close_fdp (&ctx->ns_fds[kind]);
+    }
+  return true;
+}
+
+/* runc's lookup: the container's PATH, done before start so a missing
+ * executable is a create-time error. */
+static char *
+find_executable (const BerthProcess *process, GError **error)
+{
+  const char *arg0 = process->args[0];
+  if (strchr (arg0, '/') != NULL)
+    {
+      if (access (arg0, X_OK) < 0)
+        {
+          berth_fail_errno (error, errno, "exec \"%s\"", arg0);
+          return NULL;
+        }
+      return g_strdup (arg0);
+    }
+  const char *path = process->env ? g_environ_getenv (process->env, "PATH") : NULL;
+  g_auto (GStrv) dirs = g_strsplit (path ? path : DEFAULT_PATH, ":", -1);
+  for (char **d = dirs; *d; d++)
+    {
+      g_autofree char *candidate = g_build_filename (**d ? *d : ".", arg0, NULL);
+      struct stat sb;
+      if (stat (candidate, &sb) == 0 && S_ISREG (sb.st_mode) && access (candidate, X_OK) == 0)
+        return g_steal_pointer (&candidate);
+    }
+  berth_fail_code (error, ENOENT, "exec \"%s\": executable file not found in $PATH", arg0);
+  return NULL;
+}
+
+static bool
+setup_console (BerthInitContext *ctx, GError **error)
+{
+  const BerthProcess *process = ctx->spec->process;
+  int slave = -1;
+  berth_autofd int master = berth_pty_open (&slave, error);
+  if (master < 0)
+    return false;
+  berth_autofd int slave_fd = slave;
+  if (process->has_consoleSize
+      && !berth_pty_set_size (master, process->consoleSize_height, process->consoleSize_width, error))
+    return false;
+  if (berth_spec_namespace (ctx->spec, BERTH_NS_MOUNT) != NULL && !berth_rootfs_bind_console (slave_fd, error))
+    return false;
+  if (ioctl (slave_fd, TIOCSCTTY, 0) < 0)
+    return berth_fail_errno (error, errno, "set controlling terminal");
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2 (slave_fd, fd) < 0)
+      return berth_fail_errno (error, errno, "dup console to stdio");
+  unsigned ptn = 0;
+  char name[64] = "/dev/console";
+  if (ioctl (master, TIOCGPTN, &ptn) == 0)
+    snprintf (name, sizeof name, "/dev/pts/%u", ptn);
+  if (ctx->console_socket_fd >= 0)
+    {
+      if (!berth_send_fd (ctx->console_socket_fd, master, name, error))
+        return false;
+      berth_close_fdp (&ctx->console_socket_fd);
+    }
+  else
+    {
+      if (!sync_send (ctx->sync_fd, SYNC_CONSOLE, NULL, error) || !berth_send_fd (ctx->sync_fd, master, name, error))
+        return false;
+    }
+  return true;
+}
+
+static bool
+change_to_cwd (const BerthProcess *process, GError **error)
+{
+  const char *cwd = process->cwd ? process->cwd : "/";
+  if (chdir (cwd) < 0)
+    return berth_fail_errno (error, errno, "config.json: .process.cwd: chdir %s", cwd);
+  /* CVE-2024-21626: a cwd reached through a leaked host fd is outside our
+   * root, and getcwd reports it as "(unreachable)...". */
+  char buf[4096];
+  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
+    return berth_fail (error, "config.json: .process.cwd: %s is outside the container", cwd);
+  return true;
+}
+
+/* Block until `start` (or, for a foreground run, our parent) says go.
+ * Returns the fd errors must be reported on from now on. */
+static int
+wait_for_start (BerthInitContext *ctx, GError **error)
+{
+  if (ctx->opts->foreground)
+    {
+      if (!sync_expect (ctx->sync_fd, SYNC_START, NULL, error))
+        return -1;
+      return ctx->sync_fd;
+    }
+  berth_close_fdp (&ctx->sync_fd);
+  int conn;
+  while ((conn = accept4 (ctx->start_listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+    if (errno != EINTR)
+      {
+        berth_fail_errno (error, errno, "wait for start");
+        return -1;
+      }
+  berth_close_fdp (&ctx->start_listen_fd);
+  char byte;
+  ssize_t n;
+  while ((n = read (conn, &byte, 1)) < 0 && errno == EINTR)
+    ;
+  if (n != 1)
+    {
+      berth_fail (error, "wait for start: connection closed");
+      return -1;
+    }
+  return conn;
+}
+
+static void
+reset_signals (void)
+{
+  for (int sig = 1; sig < NSIG; sig++)
+    signal (sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+}
+
+void
+berth_container_init (BerthInitContext *ctx)
+{
+  g_autoptr (GError) error = NULL;
+  const BerthSpec *spec = ctx->spec;
+  const BerthProcess *process = spec->process;
+  bool has_mount_ns = berth_spec_namespace (spec, BERTH_NS_MOUNT) != NULL;
+  const BerthNamespace *user_ns = berth_spec_namespace (spec, BERTH_NS_USER);
+
+  /* CVE-2016-9962: nothing in the container may ptrace us while we hold host fds. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+  g_autofree char *state_json = NULL;
+  if (!sync_expect (ctx->sync_fd, SYNC_GO, &state_json, &error))
+    _exit (1);
+  if (user_ns != NULL && user_ns->path == NULL && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    {
+      berth_fail_errno (&error, errno, "become root in the user namespace");
+      init_fail (ctx->sync_fd, false, error);
+    }
+  if (!join_namespaces (ctx, &error))
+    init_fail (ctx->sync_fd, false, error);
+  if (ctx->unshare_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    {
+      berth_fail_errno (&error, errno, "create cgroup namespace");
+      init_fail (ctx->sync_fd, false, error);
+    }
+  if (setsid () < 0)
+    {
+      berth_fail_errno (&error, errno, "setsid");
+      init_fail (ctx->sync_fd, false, error);
+    }
+  if (!ctx->opts->no_new_keyring)
+    syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL); /* best effort, as runc on ENOSYS/EDQUOT */
+
+  if (!berth_apply_namespace_settings (spec, &error))
+    init_fail (ctx->sync_fd, false, error);
+  if (has_mount_ns && !berth_rootfs_prepare (spec, &error))
+    init_fail (ctx->sync_fd, false, error);
+  if (ctx->has_create_runtime_hooks
+      && (!sync_send (ctx->sync_fd, SYNC_CREATE_RUNTIME, NULL, &error)
+          || !sync_expect (ctx->sync_fd, SYNC_CREATE_RUNTIME_DONE, NULL, &error)))
+    _exit (1);
+  if (!berth_hooks_run (&spec->hooks.createContainer, "createContainer", state_json, false, &error))
+    init_fail (ctx->sync_fd, false, error);
+  if (has_mount_ns)
+    {
+      if (!berth_rootfs_finish (spec, ctx->opts->no_pivot, &error))
+        init_fail (ctx->sync_fd, false, error);
+    }
+  else if (chroot (spec->root_path) < 0 || chdir ("/") < 0)
+    {
+      berth_fail_errno (&error, errno, "chroot %s", spec->root_path);
+      init_fail (ctx->sync_fd, false, error);
+    }
+  if (process->terminal && !setup_console (ctx, &error))
+    init_fail (ctx->sync_fd, false, error);
+  if (!berth_apply_process_limits (spec, process, &error))
+    init_fail (ctx->sync_fd, false, error);
+
+  const BerthSeccomp *seccomp = spec->linux_ ? spec->linux_->seccomp : NULL;
+  int notify_fd = -1;
+  /* Without noNewPrivileges, loading a filter needs CAP_SYS_ADMIN: load it
+   * before dropping privileges (as runc); with it, as late as possible. */
+  if (seccomp != NULL && !process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
+    init_fail (ctx->sync_fd, false, error);
+  if (!berth_apply_identity (process, &error) || !change_to_cwd (process, &error))
+    init_fail (ctx->sync_fd, false, error);
+  g_autofree char *executable = find_executable (process, &error);
+  if (executable == NULL)
+    init_fail (ctx->sync_fd, false, error);
+
+  /* The parent exits once we are ready: stop tying our life to it first. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (!sync_send (ctx->sync_fd, SYNC_READY, NULL, &error))
+    _exit (1);
+  int report_fd = wait_for_start (ctx, &error);
+  if (report_fd < 0)
+    _exit (1);
+
+  if (!berth_hooks_run (&spec->hooks.startContainer, "startContainer", state_json, false, &error))
+    init_fail (report_fd, ctx->opts->foreground ? false : true, error);
+  if (seccomp != NULL && process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
+    init_fail (report_fd, !ctx->opts->foreground, error);
+  berth_close_fdp (&notify_fd);
+
+  /* Only stdio and the preserved fds cross execve (CVE-2024-21626); the
+   * report fd closes at exec, which tells `start` the process runs. */
+  int first_closed = 3 + ctx->opts->preserve_fds;
+  for (int fd = 3; fd < first_closed; fd++)
+    fcntl (fd, F_SETFD, 0);
+  if (syscall (SYS_close_range, (unsigned) first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    berth_close_fds_from (first_closed); /* old kernel: nothing may leak, close all */
+  reset_signals ();
+  char *empty_env[] = { NULL };
+  execve (executable, process->args, process->env ? process->env : empty_env);
+  berth_fail_errno (&error, errno, "exec \"%s\"", process->args[0]);
+  init_fail (report_fd, !ctx->opts->foreground, error);
+}

@@ -1,0 +1,77 @@
+/* The container lifecycle as the CLI commands use it. */
+#pragma once
+#include "spec.h"
+#include "state.h"
+#include <glib.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+typedef struct
+{
+  char *root;                     /* --root, absolute */
+  bool rootless;
+  bool systemd_cgroup;
+} BerthGlobalOptions;
+
+typedef struct
+{
+  const char *id;
+  const char *bundle;             /* absolute */
+  const char *console_socket;     /* absolute or NULL */
+  const char *pid_file;           /* absolute or NULL */
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+  bool foreground;                /* `run` without -d: this process stays the init's parent */
+} BerthCreateOptions;
+
+/* What `create` leaves to a foreground `run`. */
+typedef struct
+{
+  pid_t pid;
+  int pidfd;
+  int sync_fd;                    /* still open: SYNC_START goes here */
+  int console_master;             /* -1 without a terminal */
+  int state_dir_fd;
+  int root_fd;
+} BerthCreated;
+void berth_created_clear (BerthCreated *created);
+
+/* The init's side: everything it needs, prepared by the parent before clone. */
+typedef struct
+{
+  const BerthSpec *spec;
+  const BerthCreateOptions *opts;
+  int sync_fd;                    /* init's end of the socketpair */
+  int start_listen_fd;            /* start.sock listener, -1 in foreground */
+  int console_socket_fd;          /* connected --console-socket, -1 if none */
+  int ns_fds[BERTH_NS_COUNT];     /* namespaces to join (setns in init), -1 = none */
+  bool unshare_cgroupns;          /* new cgroup ns: unshared after the cgroup is joined */
+  bool has_create_runtime_hooks;
+} BerthInitContext;
+
+/* Runs in the cloned child; never returns (execve or _exit). */
+G_GNUC_NORETURN void berth_container_init (BerthInitContext *ctx);
+
+/* create: everything up to the init waiting for `start`.  On failure nothing
+ * is left behind.  ret_created may be NULL (plain create). */
+bool berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *opts,
+                             BerthCreated *ret_created, GError **error);
+/* start: open the gate of a created container, run poststart hooks. */
+bool berth_container_start (const BerthGlobalOptions *g, const char *id, GError **error);
+/* Remove a stopped container (force: kill it first): poststop hooks, cgroup, state. */
+bool berth_container_delete (const BerthGlobalOptions *g, const char *id, bool force, GError **error);
+
+/* An opened container: root fd, its state dir fd (locked when asked), state. */
+typedef struct
+{
+  int root_fd;
+  int dir_fd;
+  BerthContainerState *state;     /* NULL while "creating" */
+} BerthContainer;
+bool berth_container_open (const BerthGlobalOptions *g, const char *id, bool lock,
+                           BerthContainer *ret, GError **error);
+void berth_container_close (BerthContainer *c);
+BerthStatus berth_container_status (const BerthContainer *c);
+/* The spec kept in the state dir at create time. */
+BerthSpec *berth_container_spec (const BerthContainer *c, GError **error);
