@@ -33,4 +33,5 @@ int cmd_list (const BerthGlobalOptions *g, int argc, char **argv, GError **error
 int cmd_kill (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
 int cmd_delete (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
 int cmd_spec (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
+int cmd_exec (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
 int cmd_features (const BerthGlobalOptions *g, int argc, char **argv, GError **error);

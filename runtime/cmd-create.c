@@ -5,6 +5,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "proc.h"
+#include "supervise.h"
 #include "sync.h"
 #include "util.h"
 
@@ -92,121 +93,10 @@ cmd_create (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
   return berth_container_create (g, &opts, NULL, error) ? 0 : 1;
 }
 
-/* --- foreground run: relay the terminal, forward signals, reap --- */
-
-typedef struct
-{
-  bool active;
-  struct termios saved;
-} RawMode;
-
-static void
-raw_mode_restore (RawMode *r)
-{
-  if (r->active)
-    tcsetattr (STDIN_FILENO, TCSANOW, &r->saved);
-}
-
-static void
-copy_window_size (int master)
-{
-  struct winsize ws;
-  if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-    ioctl (master, TIOCSWINSZ, &ws);
-}
-
-static bool
-relay (int from, int to)
-{
-  char buf[8192];
-  ssize_t n = read (from, buf, sizeof buf);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return true;
-  if (n <= 0)
-    return false;
-  return berth_write_all (to, buf, (size_t) n);
-}
-
-static int
-exit_code_of (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return 1;
-}
-
-static int
-supervise (BerthCreated *c, int sigfd)
-{
-  __attribute__ ((cleanup (raw_mode_restore))) RawMode raw = { 0 };
-  bool stdin_open = c->console_master >= 0;
-  if (c->console_master >= 0 && isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &raw.saved) == 0)
-    {
-      struct termios t = raw.saved;
-      cfmakeraw (&t);
-      raw.active = tcsetattr (STDIN_FILENO, TCSANOW, &t) == 0;
-      copy_window_size (c->console_master);
-    }
-  bool master_open = c->console_master >= 0;
-  for (;;)
-    {
-      struct pollfd pfds[3] = {
-        { .fd = sigfd, .events = POLLIN },
-        { .fd = master_open ? c->console_master : -1, .events = POLLIN },
-        { .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
-      };
-      if (poll (pfds, 3, -1) < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return 1;
-        }
-      if (pfds[1].revents)
-        master_open = relay (c->console_master, STDOUT_FILENO);
-      if (pfds[2].revents && !relay (STDIN_FILENO, c->console_master))
-        stdin_open = false;
-      if (!(pfds[0].revents & POLLIN))
-        continue;
-      struct signalfd_siginfo si;
-      if (read (sigfd, &si, sizeof si) != sizeof si)
-        continue;
-      if (si.ssi_signo == SIGWINCH)
-        {
-          if (c->console_master >= 0)
-            copy_window_size (c->console_master);
-          continue;
-        }
-      if (si.ssi_signo != SIGCHLD)
-        {
-          berth_pidfd_send_signal (c->pidfd, (int) si.ssi_signo);
-          continue;
-        }
-      int status;
-      pid_t r = waitpid (c->pid, &status, WNOHANG);
-      if (r == c->pid)
-        {
-          while (master_open && relay (c->console_master, STDOUT_FILENO))
-            ;
-          return exit_code_of (status);
-        }
-    }
-}
-
 static int
 run_foreground (const BerthGlobalOptions *g, BerthCreateOptions *opts, bool keep, GError **error)
 {
-  /* Block every signal we forward before cloning: the init unblocks them. */
-  sigset_t mask, old;
-  sigfillset (&mask);
-  sigdelset (&mask, SIGSEGV);
-  sigdelset (&mask, SIGBUS);
-  sigdelset (&mask, SIGILL);
-  sigdelset (&mask, SIGFPE);
-  sigdelset (&mask, SIGABRT);
-  sigprocmask (SIG_BLOCK, &mask, &old);
-  berth_autofd int sigfd = signalfd (-1, &mask, SFD_CLOEXEC);
+  berth_autofd int sigfd = berth_supervise_signals ();
 
   opts->foreground = true;
   __attribute__ ((cleanup (berth_created_clear))) BerthCreated c = { .pidfd = -1, .sync_fd = -1, .console_master = -1, .state_dir_fd = -1, .root_fd = -1 };
@@ -239,7 +129,7 @@ run_foreground (const BerthGlobalOptions *g, BerthCreateOptions *opts, bool keep
         berth_hooks_run (&spec->hooks.poststart, "poststart", json, true, NULL);
     }
 
-  int code = supervise (&c, sigfd);
+  int code = berth_supervise (c.pid, c.pidfd, c.console_master, sigfd);
   if (!keep && !berth_container_delete (g, opts->id, true, error))
     return 1;
   return code;

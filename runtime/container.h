@@ -75,3 +75,21 @@ void berth_container_close (BerthContainer *c);
 BerthStatus berth_container_status (const BerthContainer *c);
 /* The spec kept in the state dir at create time. */
 BerthSpec *berth_container_spec (const BerthContainer *c, GError **error);
+
+/* exec: a new process in a running container's namespaces and cgroup. */
+typedef struct
+{
+  const char *id;
+  BerthProcess *process;          /* final process (defaults and flags applied) */
+  const char *console_socket;     /* absolute or NULL */
+  const char *pid_file;           /* absolute or NULL */
+  bool detach;
+  bool ignore_paused;
+  int preserve_fds;
+  const char *sub_cgroup;         /* --cgroup: a sub-cgroup of the container, or NULL */
+} BerthExecOptions;
+
+/* Returns the exit code of the process (foreground) or 0 (detached);
+ * -1 with error set when the process could not be started. */
+int berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, BerthSpec *spec,
+                          const BerthContainer *c, GError **error);

@@ -24,7 +24,7 @@ static const BerthCommand commands[] = {
   { "delete", "<container-id>", "delete a container and the resources it holds", cmd_delete },
   { "spec", "", "create a new specification file (config.json)", cmd_spec },
   { "features", "", "show the enabled features", cmd_features },
-  { "exec", "<container-id> <command> [args...]", "execute a new process inside a container", cmd_not_yet },
+  { "exec", "<container-id> <command> [args...]", "execute a new process inside a container", cmd_exec },
   { "ps", "<container-id>", "list processes running inside a container", cmd_not_yet },
   { "events", "<container-id>", "display container events such as OOM notifications and stats", cmd_not_yet },
   { "pause", "<container-id>", "suspend all processes inside the container", cmd_not_yet },
