@@ -34,4 +34,7 @@ int cmd_kill (const BerthGlobalOptions *g, int argc, char **argv, GError **error
 int cmd_delete (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
 int cmd_spec (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
 int cmd_exec (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
+int cmd_pause (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
+int cmd_resume (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
+int cmd_ps (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
 int cmd_features (const BerthGlobalOptions *g, int argc, char **argv, GError **error);

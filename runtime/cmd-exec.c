@@ -42,8 +42,13 @@ strv_add_unique (char **list, char *const *extra)
   for (char **p = list; p && *p; p++)
     g_ptr_array_add (out, g_strdup (*p));
   for (char *const *p = extra; p && *p; p++)
-    if (!g_strv_contains ((const char *const *) out->pdata, *p) || out->len == 0)
-      g_ptr_array_add (out, g_strdup (*p));
+    {
+      bool present = false;
+      for (guint i = 0; i < out->len && !present; i++)
+        present = strcmp (out->pdata[i], *p) == 0;
+      if (!present)
+        g_ptr_array_add (out, g_strdup (*p));
+    }
   g_ptr_array_add (out, NULL);
   g_strfreev (list);
   return (char **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
