@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -404,6 +405,8 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
       return false;
     }
 
+  /* The state is complete: later commands (even our own delete) may lock it. */
+  flock (undo.dir_fd, LOCK_UN);
   if (ret_created != NULL)
     {
       ret_created->pid = st->pid;
