@@ -3,8 +3,15 @@
 #include "seccomp.h"
 #include "error.h"
 #include "log.h"
+#include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <libseccomp.h> /* the system seccomp.h, see libseccomp.h */
 #include <string.h>
 
@@ -28,18 +35,15 @@ static const struct { const char *name; enum scmp_compare op; } operators[] = {
   { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
-/* OCI flag -> libseccomp attribute.  WAIT_KILLABLE_RECV needs libseccomp
- * >= 2.6 (SCMP_FLTATR_CTL_WAITKILL); attribute -1 = not supported here. */
-#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
-#define WAITKILL_ATTR ((int) SCMP_FLTATR_CTL_WAITKILL)
-#else
-#define WAITKILL_ATTR (-1)
-#endif
-static const struct { const char *name; int attr; } filter_flags[] = {
-  { "SECCOMP_FILTER_FLAG_TSYNC", SCMP_FLTATR_CTL_TSYNC },
-  { "SECCOMP_FILTER_FLAG_LOG", SCMP_FLTATR_CTL_LOG },
-  { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB },
-  { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", WAITKILL_ATTR },
+/* OCI flag -> kernel SECCOMP_FILTER_FLAG_*.  The filter is loaded with the
+ * seccomp(2) syscall directly (see berth_seccomp_load_compiled), so every
+ * flag the kernel knows works whatever the libseccomp version (2.5.4 has no
+ * attribute for WAIT_KILLABLE_RECV). */
+static const struct { const char *name; unsigned long flag; } filter_flags[] = {
+  { "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
+  { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
+  { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+  { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
 };
 
 /* "SCMP_ARCH_X86_64" -> the libseccomp token, 0 if unknown. */
@@ -117,15 +121,11 @@ berth_seccomp_validate (const BerthSeccomp *s, GError **error)
       return berth_fail (error, ".linux.seccomp.architectures[%zu]: unknown architecture \"%s\"", i, s->architectures[i]);
   for (size_t i = 0; s->flags != NULL && s->flags[i] != NULL; i++)
     {
-      int attr = -2;
+      bool known = false;
       for (size_t j = 0; j < G_N_ELEMENTS (filter_flags); j++)
-        if (strcmp (s->flags[i], filter_flags[j].name) == 0)
-          attr = filter_flags[j].attr;
-      if (attr == -2)
+        known = known || strcmp (s->flags[i], filter_flags[j].name) == 0;
+      if (!known)
         return berth_fail (error, ".linux.seccomp.flags[%zu]: unknown flag \"%s\"", i, s->flags[i]);
-      if (attr == -1)
-        return berth_fail_code (error, ENOTSUP, ".linux.seccomp.flags[%zu]: %s is not supported by libseccomp %d.%d.%d",
-                                i, s->flags[i], SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
     }
   for (size_t i = 0; i < s->n_syscalls; i++)
     {
@@ -226,7 +226,7 @@ add_syscall_rules (scmp_filter_ctx ctx, const BerthSeccompSyscall *sc, size_t id
 }
 
 static scmp_filter_ctx
-build_filter (const BerthSeccomp *s, bool *ret_uses_notify, GError **error)
+build_filter (const BerthSeccomp *s, GError **error)
 {
   if (!berth_seccomp_validate (s, error))
     return NULL;
@@ -255,27 +255,12 @@ build_filter (const BerthSeccomp *s, bool *ret_uses_notify, GError **error)
           return NULL;
         }
     }
-  for (size_t i = 0; s->flags != NULL && s->flags[i] != NULL; i++)
-    for (size_t j = 0; j < G_N_ELEMENTS (filter_flags); j++)
-      if (strcmp (s->flags[i], filter_flags[j].name) == 0
-          && (r = seccomp_attr_set (ctx, (enum scmp_filter_attr) filter_flags[j].attr, 1)) < 0)
-        {
-          berth_fail_errno (error, -r, ".linux.seccomp.flags[%zu]: %s", i, s->flags[i]);
-          seccomp_release (ctx);
-          return NULL;
-        }
-
-  bool uses_notify = false;
   for (size_t i = 0; i < s->n_syscalls; i++)
-    {
-      if (!add_syscall_rules (ctx, &s->syscalls[i], i, default_act, error))
-        {
-          seccomp_release (ctx);
-          return NULL;
-        }
-      uses_notify = uses_notify || strcmp (s->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0;
-    }
-  *ret_uses_notify = uses_notify;
+    if (!add_syscall_rules (ctx, &s->syscalls[i], i, default_act, error))
+      {
+        seccomp_release (ctx);
+        return NULL;
+      }
   return ctx;
 
 fail_attr:
@@ -284,39 +269,89 @@ fail_attr:
   return NULL;
 }
 
+GBytes *
+berth_seccomp_compile (const BerthSeccomp *seccomp, GError **error)
+{
+  scmp_filter_ctx ctx = build_filter (seccomp, error);
+  if (ctx == NULL)
+    return NULL;
+  /* libseccomp 2.5 exports only to an fd. */
+  berth_autofd int fd = memfd_create ("berth-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    {
+      seccomp_release (ctx);
+      return berth_fail_errno (error, errno, ".linux.seccomp: memfd_create"), NULL;
+    }
+  int r = seccomp_export_bpf (ctx, fd);
+  seccomp_release (ctx);
+  if (r < 0)
+    return berth_fail_errno (error, -r, ".linux.seccomp: generate the BPF program"), NULL;
+  off_t size = lseek (fd, 0, SEEK_END);
+  if (size <= 0 || size % (off_t) sizeof (struct sock_filter) != 0 || size > 65536 * (off_t) sizeof (struct sock_filter))
+    return berth_fail_code (error, EINVAL, ".linux.seccomp: unexpected BPF program size %lld", (long long) size), NULL;
+  g_autofree char *buf = g_malloc ((size_t) size);
+  if (pread (fd, buf, (size_t) size, 0) != size)
+    return berth_fail_errno (error, errno, ".linux.seccomp: read the BPF program"), NULL;
+  return g_bytes_new_take (g_steal_pointer (&buf), (size_t) size);
+}
+
+static bool
+uses_notify (const BerthSeccomp *s)
+{
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    if (s->syscalls[i].action != NULL && strcmp (s->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0)
+      return true;
+  return false;
+}
+
+bool
+berth_seccomp_load_compiled (const BerthSeccomp *seccomp, GBytes *program, int *ret_notify_fd, GError **error)
+{
+  *ret_notify_fd = -1;
+  unsigned long flags = 0;
+  bool listener = uses_notify (seccomp);
+  for (size_t i = 0; seccomp->flags != NULL && seccomp->flags[i] != NULL; i++)
+    for (size_t j = 0; j < G_N_ELEMENTS (filter_flags); j++)
+      if (strcmp (seccomp->flags[i], filter_flags[j].name) == 0)
+        flags |= filter_flags[j].flag;
+  if (listener)
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  else if (flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+    {
+      /* Only meaningful (and only accepted by the kernel) with a listener. */
+      berth_debug ("seccomp: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ignored without SCMP_ACT_NOTIFY");
+      flags &= ~(unsigned long) SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+    }
+  /* TSYNC and NEW_LISTENER both return an fd-or-pid: the kernel wants
+   * TSYNC_ESRCH then (as libseccomp does). */
+  if ((flags & SECCOMP_FILTER_FLAG_TSYNC) && listener)
+    flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+
+  gsize size = 0;
+  const struct sock_filter *insns = g_bytes_get_data (program, &size);
+  struct sock_fprog prog = { .len = (unsigned short) (size / sizeof *insns), .filter = (struct sock_filter *) insns };
+  long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (r < 0)
+    {
+      if (errno == EACCES)
+        return berth_fail_errno (error, errno, ".linux.seccomp: load the filter (without noNewPrivileges this needs CAP_SYS_ADMIN)");
+      return berth_fail_errno (error, errno, ".linux.seccomp: load the filter (flags 0x%lx)", flags);
+    }
+  if (flags & SECCOMP_FILTER_FLAG_TSYNC && !listener && r > 0)
+    return berth_fail_code (error, ESRCH, ".linux.seccomp: SECCOMP_FILTER_FLAG_TSYNC: thread %ld could not be synchronized", r);
+  if (listener)
+    *ret_notify_fd = (int) r; /* created O_CLOEXEC by the kernel */
+  return true;
+}
+
 bool
 berth_seccomp_load (const BerthSeccomp *seccomp, int *ret_notify_fd, GError **error)
 {
   *ret_notify_fd = -1;
   if (seccomp == NULL)
     return true;
-  bool uses_notify = false;
-  scmp_filter_ctx ctx = build_filter (seccomp, &uses_notify, error);
-  if (ctx == NULL)
+  g_autoptr (GBytes) program = berth_seccomp_compile (seccomp, error);
+  if (program == NULL)
     return false;
-  int r = seccomp_load (ctx);
-  if (r < 0)
-    {
-      if (r == -EACCES)
-        berth_fail_errno (error, -r, ".linux.seccomp: load the filter (without noNewPrivileges this needs CAP_SYS_ADMIN)");
-      else
-        berth_fail_errno (error, -r, ".linux.seccomp: load the filter");
-      seccomp_release (ctx);
-      return false;
-    }
-  if (uses_notify)
-    {
-      /* The listener fd is created O_CLOEXEC by the kernel; libseccomp only
-       * remembers it, seccomp_release does not close it. */
-      int fd = seccomp_notify_fd (ctx);
-      if (fd < 0)
-        {
-          berth_fail_errno (error, -fd, ".linux.seccomp: no listener fd for SCMP_ACT_NOTIFY");
-          seccomp_release (ctx);
-          return false;
-        }
-      *ret_notify_fd = fd;
-    }
-  seccomp_release (ctx);
-  return true;
+  return berth_seccomp_load_compiled (seccomp, program, ret_notify_fd, error);
 }
