@@ -24,3 +24,11 @@ bool berth_seccomp_load (const BerthSeccomp *seccomp, int *ret_notify_fd, GError
  * CAP_SYS_ADMIN (EACCES otherwise). */
 GBytes *berth_seccomp_compile (const BerthSeccomp *seccomp, GError **error);
 bool berth_seccomp_load_compiled (const BerthSeccomp *seccomp, GBytes *program, int *ret_notify_fd, GError **error);
+
+/* berth_seccomp_compile through a cache directory (an fd on a directory only
+ * the runtime can write, e.g. below --root): the program is stored as
+ * <sha256 of the profile, libseccomp version and kernel>.bpf followed by its
+ * own SHA-256, written atomically; a file that is not ours, writable by
+ * others, truncated or corrupted is ignored and rewritten.  A hit costs
+ * ~0.1 ms instead of the compilation. */
+GBytes *berth_seccomp_compile_cached (const BerthSeccomp *seccomp, int cache_dirfd, GError **error);

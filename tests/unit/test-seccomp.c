@@ -2,12 +2,14 @@
 #include "seccomp.h"
 #include "error.h"
 #include "forktest.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <json-glib/json-glib.h>
 #include <libseccomp.h>
 #include <linux/seccomp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
@@ -566,21 +568,26 @@ load_podman_profile (const char *path, Profile *p)
   return true;
 }
 
+typedef struct
+{
+  const Profile *profile;
+  GBytes *program;
+} PodmanLoad;
+
 static void
 child_podman_profile (gconstpointer data)
 {
-  const Profile *p = data;
-  struct timespec t0, t1;
+  const PodmanLoad *l = data;
   int fd = -1;
   g_autoptr (GError) error = NULL;
-  g_assert_true (berth_seccomp_validate (&p->s, &error));
-  clock_gettime (CLOCK_MONOTONIC, &t0);
-  if (!berth_seccomp_load (&p->s, &fd, &error))
+  gint64 t0 = g_get_monotonic_time ();
+  if (l->program != NULL ? !berth_seccomp_load_compiled (&l->profile->s, l->program, &fd, &error)
+                         : !berth_seccomp_load (&l->profile->s, &fd, &error))
     g_error ("%s", error->message);
-  clock_gettime (CLOCK_MONOTONIC, &t1);
-  long us = (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
-  /* Reported through the exit code (in units of 10 us, capped) and stderr. */
-  g_printerr ("# podman default profile: build+load %ld us\n", us);
+  gint64 t1 = g_get_monotonic_time ();
+  g_printerr ("# podman default profile: %s %ld us\n",
+              l->program != NULL ? "load of the compiled program" : "build+load", (long) (t1 - t0));
+  g_assert_cmpint (fd, ==, -1);
   /* The profile really is in force: bpf is only allowed with CAP_SYS_ADMIN,
    * otherwise it fails with EPERM (EINVAL if it ran). */
   g_assert_cmpint (syscall (SYS_bpf, 9999, 0, 0), ==, -1);
@@ -601,9 +608,80 @@ test_podman_profile (void)
   Profile p = { 0 };
   g_assert_true (load_podman_profile (path, &p));
   g_assert_cmpuint (p.s.n_syscalls, >, 10);
-  for (int i = 0; i < 5; i++)
-    forktest_expect_ok (child_podman_profile, &p);
+  PodmanLoad l = { .profile = &p };
+  for (int i = 0; i < 3; i++)
+    forktest_expect_ok (child_podman_profile, &l);
+
+  g_autoptr (GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  l.program = berth_seccomp_compile (&p.s, &error);
+  gint64 t1 = g_get_monotonic_time ();
+  g_assert_nonnull (l.program);
+  g_printerr ("# podman default profile: compile %ld us, %zu instructions\n", (long) (t1 - t0),
+              g_bytes_get_size (l.program) / 8);
+  for (int i = 0; i < 3; i++)
+    forktest_expect_ok (child_podman_profile, &l);
+
+  /* Cache: a miss compiles and stores, a hit is the same program. */
+  g_autofree char *dir = g_dir_make_tmp ("berth-seccomp-cache-XXXXXX", &error);
+  g_assert_nonnull (dir);
+  berth_autofd int dirfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  g_autoptr (GBytes) miss = berth_seccomp_compile_cached (&p.s, dirfd, &error);
+  g_assert_nonnull (miss);
+  g_assert_true (g_bytes_equal (miss, l.program));
+  t0 = g_get_monotonic_time ();
+  g_autoptr (GBytes) hit = berth_seccomp_compile_cached (&p.s, dirfd, &error);
+  t1 = g_get_monotonic_time ();
+  g_assert_nonnull (hit);
+  g_assert_true (g_bytes_equal (hit, l.program));
+  g_printerr ("# podman default profile: cache hit %ld us\n", (long) (t1 - t0));
+  g_bytes_unref (l.program);
   g_ptr_array_unref (p.keep);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
+/* The cache refuses damaged entries and keys on every field. */
+static void
+test_compile_cache (void)
+{
+  static char *names[] = { "getcwd", NULL };
+  BerthSeccompSyscall calls[] = { { .action = "SCMP_ACT_ERRNO", .names = names, .has_errnoRet = true, .errnoRet = 5 } };
+  BerthSeccomp s = { .defaultAction = "SCMP_ACT_ALLOW", .syscalls = calls, .n_syscalls = 1 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("berth-seccomp-cache-XXXXXX", &error);
+  berth_autofd int dirfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  g_autoptr (GBytes) a = berth_seccomp_compile_cached (&s, dirfd, &error);
+  g_assert_nonnull (a);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *entry = g_dir_read_name (d);
+  g_assert_nonnull (entry);
+  g_assert_true (g_str_has_suffix (entry, ".bpf"));
+  g_assert_null (g_dir_read_name (d));
+  g_autofree char *file = g_build_filename (dir, entry, NULL);
+
+  /* Corrupt one instruction: the entry is ignored and rewritten. */
+  g_autofree char *content = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (file, &content, &len, NULL));
+  g_assert_cmpuint (len, ==, g_bytes_get_size (a) + 32);
+  content[8] ^= 0x40;
+  g_assert_true (g_file_set_contents_full (file, content, (gssize) len, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+  g_autoptr (GBytes) b = berth_seccomp_compile_cached (&s, dirfd, &error);
+  g_assert_true (g_bytes_equal (a, b));
+  g_autofree char *fixed = NULL;
+  g_assert_true (g_file_get_contents (file, &fixed, &len, NULL));
+  g_assert_cmpint (memcmp (fixed, g_bytes_get_data (a, NULL), g_bytes_get_size (a)), ==, 0);
+
+  /* A different errnoRet is a different program under another name. */
+  calls[0].errnoRet = 6;
+  g_autoptr (GBytes) c = berth_seccomp_compile_cached (&s, dirfd, &error);
+  g_assert_false (g_bytes_equal (a, c));
+  g_autoptr (GBytes) direct = berth_seccomp_compile (&s, &error);
+  g_assert_true (g_bytes_equal (c, direct));
+
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (cmd), ==, 0);
 }
 
 int
@@ -621,6 +699,7 @@ main (int argc, char **argv)
   g_test_add_func ("/seccomp/no-cap-sys-admin", test_no_cap_sys_admin);
   g_test_add_func ("/seccomp/validate", test_validate);
   g_test_add_func ("/seccomp/notify", test_notify);
+  g_test_add_func ("/seccomp/compile-cache", test_compile_cache);
   g_test_add_func ("/seccomp/podman-profile", test_podman_profile);
   return g_test_run ();
 }
