@@ -89,7 +89,7 @@ cache_read (int dirfd, const char *name)
   berth_autofd int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
   struct stat st;
   if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid ()
-      || (st.st_mode & 022) != 0 || st.st_size <= DIGEST_LEN || st.st_size > (1 << 20)
+      || (st.st_mode & 022) != 0 || st.st_size <= DIGEST_LEN || st.st_size > DIGEST_LEN + 8 * 4096
       || (st.st_size - DIGEST_LEN) % 8 != 0)
     return NULL;
   size_t len = (size_t) st.st_size;

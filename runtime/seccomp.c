@@ -287,8 +287,11 @@ berth_seccomp_compile (const BerthSeccomp *seccomp, GError **error)
   if (r < 0)
     return berth_fail_errno (error, -r, ".linux.seccomp: generate the BPF program"), NULL;
   off_t size = lseek (fd, 0, SEEK_END);
-  if (size <= 0 || size % (off_t) sizeof (struct sock_filter) != 0 || size > 65536 * (off_t) sizeof (struct sock_filter))
+  if (size <= 0 || size % (off_t) sizeof (struct sock_filter) != 0)
     return berth_fail_code (error, EINVAL, ".linux.seccomp: unexpected BPF program size %lld", (long long) size), NULL;
+  if (size / (off_t) sizeof (struct sock_filter) > BPF_MAXINSNS)
+    return berth_fail_code (error, E2BIG, ".linux.seccomp: the filter has %lld instructions, the kernel accepts at most %d",
+                            (long long) (size / (off_t) sizeof (struct sock_filter)), BPF_MAXINSNS), NULL;
   g_autofree char *buf = g_malloc ((size_t) size);
   if (pread (fd, buf, (size_t) size, 0) != size)
     return berth_fail_errno (error, errno, ".linux.seccomp: read the BPF program"), NULL;
@@ -329,6 +332,8 @@ berth_seccomp_load_compiled (const BerthSeccomp *seccomp, GBytes *program, int *
 
   gsize size = 0;
   const struct sock_filter *insns = g_bytes_get_data (program, &size);
+  if (size == 0 || size % sizeof *insns != 0 || size / sizeof *insns > BPF_MAXINSNS)
+    return berth_fail_code (error, EINVAL, ".linux.seccomp: invalid BPF program (%zu bytes)", (size_t) size);
   struct sock_fprog prog = { .len = (unsigned short) (size / sizeof *insns), .filter = (struct sock_filter *) insns };
   long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (r < 0)

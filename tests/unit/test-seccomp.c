@@ -364,6 +364,15 @@ test_validate (void)
   calls[2].action = "SCMP_ACT_NOTIFY", calls[2].names = write_names;
   expect_invalid (&s, ".linux.seccomp.syscalls[2]: SCMP_ACT_NOTIFY cannot be used for the write syscall");
 
+  /* Nothing to load; a program that is not BPF is refused. */
+  int none = 3;
+  g_assert_true (berth_seccomp_load (NULL, &none, &error));
+  g_assert_cmpint (none, ==, -1);
+  g_autoptr (GBytes) junk = g_bytes_new_static ("0123456789", 10);
+  g_assert_false (berth_seccomp_load_compiled (&s, junk, &none, &error));
+  g_assert_cmpstr (error->message, ==, ".linux.seccomp: invalid BPF program (10 bytes)");
+  g_clear_error (&error);
+
   /* load validates too and reports the same error. */
   calls[2].action = "SCMP_ACT_NOPE";
   int fd = 7;
