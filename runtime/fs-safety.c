@@ -28,43 +28,6 @@ berth_openat_in_root (int rootfd, const char *path, int flags, uint64_t extra_re
   return fd < 0 ? -errno : fd;
 }
 
-/* Lexically cleaned components of a container path: no "", ".", and ".."
- * never climbs above the root (like filepath.Clean("/" + path)). */
-static GPtrArray *
-split_clean (const char *path)
-{
-  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
-  g_auto (GStrv) raw = g_strsplit (path, "/", -1);
-  for (char **p = raw; *p != NULL; p++)
-    {
-      if (**p == '\0' || strcmp (*p, ".") == 0)
-        continue;
-      if (strcmp (*p, "..") == 0)
-        {
-          if (parts->len > 0)
-            g_ptr_array_remove_index (parts, parts->len - 1);
-          continue;
-        }
-      g_ptr_array_add (parts, g_strdup (*p));
-    }
-  return parts;
-}
-
-static char *
-join_prefix (GPtrArray *parts, guint n)
-{
-  if (n == 0)
-    return g_strdup (".");
-  GString *s = g_string_new (NULL);
-  for (guint i = 0; i < n; i++)
-    {
-      if (i > 0)
-        g_string_append_c (s, '/');
-      g_string_append (s, parts->pdata[i]);
-    }
-  return g_string_free (s, false);
-}
-
 /* Create (or open if it appeared meanwhile) one component below parentfd
  * without following a symlink. */
 static int
@@ -101,46 +64,110 @@ create_component (int parentfd, const char *name, bool is_dir, const char *what,
   return fd;
 }
 
+static void
+close_fd_elem (gpointer p)
+{
+  close (*(int *) p);
+}
+
+/* Push the components of a symlink target in front of the queue. */
+static void
+push_components (GQueue *queue, const char *path)
+{
+  g_auto (GStrv) parts = g_strsplit (path, "/", -1);
+  for (guint n = g_strv_length (parts); n > 0; n--)
+    if (*parts[n - 1] != '\0' && strcmp (parts[n - 1], ".") != 0)
+      g_queue_push_head (queue, g_strdup (parts[n - 1]));
+}
+
+#define MAX_SYMLINKS 40
+
 int
 berth_create_in_root (int rootfd, const char *path, bool is_dir, const char *what, GError **error)
 {
-  g_autoptr (GPtrArray) parts = split_clean (path);
-  g_autofree char *full = join_prefix (parts, parts->len);
-  int fd = berth_openat_in_root (rootfd, full, O_PATH, 0);
+  int fd = berth_openat_in_root (rootfd, path, O_PATH, 0);
   if (fd >= 0)
     return fd;
   if (fd != -ENOENT)
-    return berth_fail_errno (error, -fd, "%s: open %s in the rootfs", what, full), -1;
+    return berth_fail_errno (error, -fd, "%s: open %s in the rootfs", what, path), -1;
 
-  /* Find the deepest existing ancestor (usually the parent). */
-  berth_autofd int parent = -1;
-  guint have = parts->len;
-  while (have > 0)
+  /* Something is missing: walk the path one component at a time the way
+   * RESOLVE_IN_ROOT does (symlinks expanded by us and scoped to the root,
+   * ".." never above it), creating what does not exist relative to the
+   * directory fd we hold.  A dangling symlink thus gets its target created
+   * inside the rootfs, never on the host. */
+  g_autoptr (GArray) stack = g_array_new (false, false, sizeof (int)); /* dirs below the root */
+  g_array_set_clear_func (stack, close_fd_elem);
+  g_autoptr (GQueue) queue = g_queue_new ();
+  push_components (queue, path);
+  int links = 0;
+  char *c;
+  while ((c = g_queue_pop_head (queue)) != NULL)
     {
-      have--;
-      g_autofree char *prefix = join_prefix (parts, have);
-      int pfd = berth_openat_in_root (rootfd, prefix, O_PATH | O_DIRECTORY, 0);
-      if (pfd >= 0)
+      g_autofree char *name = c;
+      if (strcmp (name, "..") == 0)
         {
-          parent = pfd;
-          break;
+          if (stack->len > 0)
+            g_array_remove_index (stack, stack->len - 1);
+          continue;
         }
-      if (pfd != -ENOENT)
-        return berth_fail_errno (error, -pfd, "%s: open %s in the rootfs", what, prefix), -1;
+      int cur = stack->len > 0 ? g_array_index (stack, int, stack->len - 1) : rootfd;
+      bool last = g_queue_is_empty (queue);
+      int next = openat (cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (next < 0 && errno == ENOENT)
+        {
+          next = create_component (cur, name, !last || is_dir, what, error);
+          if (next < 0)
+            {
+              g_queue_free_full (g_steal_pointer (&queue), g_free);
+              return -1;
+            }
+        }
+      else
+        {
+          struct stat st;
+          if (next < 0 || fstat (next, &st) < 0)
+            {
+              int saved = errno;
+              if (next >= 0)
+                close (next);
+              g_queue_free_full (g_steal_pointer (&queue), g_free);
+              return berth_fail_errno (error, saved, "%s: open %s", what, name), -1;
+            }
+          if (S_ISLNK (st.st_mode))
+            {
+              char target[PATH_MAX];
+              ssize_t n = readlinkat (next, "", target, sizeof target - 1);
+              int saved = errno;
+              close (next);
+              if (n < 0 || ++links > MAX_SYMLINKS)
+                {
+                  g_queue_free_full (g_steal_pointer (&queue), g_free);
+                  return berth_fail_errno (error, n < 0 ? saved : ELOOP, "%s: symlink %s", what, name), -1;
+                }
+              target[n] = '\0';
+              if (target[0] == '/')
+                g_array_set_size (stack, 0);
+              push_components (queue, target);
+              continue;
+            }
+          if (!last && !S_ISDIR (st.st_mode))
+            {
+              close (next);
+              g_queue_free_full (g_steal_pointer (&queue), g_free);
+              return berth_fail_errno (error, ENOTDIR, "%s: %s", what, name), -1;
+            }
+        }
+      if (last)
+        return next;
+      g_array_append_val (stack, next);
     }
-  if (parent < 0)
-    return berth_fail_errno (error, ENOENT, "%s: rootfs vanished", what), -1;
-
-  for (guint i = have; i < parts->len; i++)
-    {
-      bool last = i + 1 == parts->len;
-      int child = create_component (parent, parts->pdata[i], !last || is_dir, what, error);
-      if (child < 0)
-        return -1;
-      close (parent);
-      parent = child;
-    }
-  return berth_steal_fd (&parent);
+  /* The path named the root itself (or a symlink chain back to it). */
+  int cur = stack->len > 0 ? g_array_index (stack, int, stack->len - 1) : rootfd;
+  fd = openat (cur, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail_errno (error, errno, "%s: open %s", what, path), -1;
+  return fd;
 }
 
 int

@@ -112,6 +112,24 @@ top_level_attrs (const BerthMountOptions *o, uint64_t *ret_set, uint64_t *ret_cl
   *ret_clr = clr;
 }
 
+static pid_t
+pidfd_proc_pid (int pidfd)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/self/fdinfo/%d", pidfd);
+  g_autofree char *info = berth_read_file_at (AT_FDCWD, path, 1 << 16, NULL);
+  const char *p = info != NULL ? strstr (info, "\nPid:") : NULL;
+  int64_t v;
+  if (p == NULL)
+    return errno = ENOENT, -1;
+  p += 5;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  g_autofree char *num = g_strndup (p, strcspn (p, "\n"));
+  if (!berth_parse_int64 (num, 1, INT32_MAX, &v))
+    return errno = EINVAL, -1;
+  return (pid_t) v;
+}
+
 /* A user namespace with the idmapped mount's mappings: a short-lived child
  * cloned into a new user namespace, its maps written from here, its
  * /proc/PID/ns/user kept open.  The only fork on the mount path. */
@@ -130,7 +148,8 @@ idmap_userns (const BerthMount *m, const BerthSpec *spec, GError **error)
   int sync_pipe[2];
   if (pipe2 (sync_pipe, O_CLOEXEC) < 0)
     return berth_fail_errno (error, errno, "pipe2"), -1;
-  pid_t pid = (pid_t) syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+  int pidfd = -1;
+  pid_t pid = (pid_t) syscall (SYS_clone, CLONE_NEWUSER | CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, NULL);
   if (pid == 0)
     {
       char c;
@@ -147,8 +166,15 @@ idmap_userns (const BerthMount *m, const BerthSpec *spec, GError **error)
       return berth_fail_errno (error, saved, "clone user namespace for idmapped mount"), -1;
     }
 
+  /* Before pivot_root /proc is the host's, whose pid numbers differ from
+   * ours when we are in a new pid namespace: the pidfd's fdinfo gives the
+   * child's pid as that procfs sees it. */
   int nsfd = -1;
   const char *failed = NULL;
+  pid_t proc_pid = pidfd_proc_pid (pidfd);
+  close (pidfd);
+  if (proc_pid <= 0)
+    failed = "fdinfo", saved = errno;
   for (int which = 0; which < 2 && failed == NULL; which++)
     {
       const BerthIdMapping *maps = which == 0 ? uids : gids;
@@ -156,13 +182,13 @@ idmap_userns (const BerthMount *m, const BerthSpec *spec, GError **error)
       g_autoptr (GString) s = g_string_new (NULL);
       for (size_t i = 0; i < n; i++)
         g_string_append_printf (s, "%u %u %u\n", maps[i].containerID, maps[i].hostID, maps[i].size);
-      g_autofree char *path = g_strdup_printf ("/proc/%d/%s", pid, which == 0 ? "uid_map" : "gid_map");
+      g_autofree char *path = g_strdup_printf ("/proc/%d/%s", proc_pid, which == 0 ? "uid_map" : "gid_map");
       if (!berth_write_file_at (AT_FDCWD, path, s->str))
         failed = which == 0 ? "uid_map" : "gid_map", saved = errno;
     }
   if (failed == NULL)
     {
-      g_autofree char *path = g_strdup_printf ("/proc/%d/ns/user", pid);
+      g_autofree char *path = g_strdup_printf ("/proc/%d/ns/user", proc_pid);
       nsfd = open (path, O_RDONLY | O_CLOEXEC);
       if (nsfd < 0)
         failed = "ns/user", saved = errno;
@@ -200,11 +226,13 @@ open_proc_sys_destination (int rootfd, const char *dest, const char *what, GErro
     return berth_create_in_root (rootfd, dest, true, what, error);
   if (fd < 0)
     return berth_fail_errno (error, -fd, "%s: open destination", what), -1;
-  struct stat st;
+  struct stat st = { 0 };
   if (fstat (fd, &st) < 0 || !S_ISDIR (st.st_mode))
     {
+      bool link = S_ISLNK (st.st_mode);
       close (fd);
-      return berth_fail_code (error, ENOTDIR, "%s: destination is not a directory", what), -1;
+      return berth_fail_code (error, link ? ELOOP : ENOTDIR, "%s: destination is %s", what,
+                              link ? "a symlink" : "not a directory"), -1;
     }
   return fd;
 }
