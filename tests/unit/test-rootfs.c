@@ -276,6 +276,13 @@ full_body (Fixture *f, BerthSpec *spec)
   CHECK (g_file_get_contents ("/etc/hostfile", &hf, NULL, NULL) && strcmp (hf, "hostfile") == 0, "file bind");
   CHECK (mountinfo_has ("/etc/hostfile") && mountinfo_has ("/mnt/data"), "binds in mountinfo");
 
+  /* cgroup (v1 hybrid host, no cgroup namespace): the container's own cgroup of each hierarchy, read-only */
+  CHECK (fs_type ("/sys/fs/cgroup") == TMPFS_MAGIC, "/sys/fs/cgroup is a tmpfs");
+  CHECK (fs_type ("/sys/fs/cgroup/memory") == CGROUP_SUPER_MAGIC, "memory hierarchy");
+  CHECK (access ("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) == 0, "memory files");
+  CHECK (mkdir ("/sys/fs/cgroup/memory/berth-x", 0755) < 0 && errno == EROFS, "cgroup read-only");
+  CHECK (mkdir ("/sys/fs/cgroup/berth-x", 0755) < 0 && errno == EROFS, "cgroup tmpfs read-only");
+
   /* tmpcopyup */
   g_autofree char *copied = NULL;
   CHECK (fs_type ("/etc/copied") == TMPFS_MAGIC, "tmpcopyup is a tmpfs");
@@ -336,6 +343,7 @@ test_full (Fixture *f, gconstpointer data)
   add_mount (spec, mk_mount ("bind", hostdir, "/mnt/data", "rbind|ro"));
   add_mount (spec, mk_mount ("none", hostfile, "/etc/hostfile", "bind"));
   add_mount (spec, mk_mount ("tmpfs", "tmpfs", "/etc/copied", "tmpcopyup|mode=755"));
+  add_mount (spec, mk_mount ("cgroup", "cgroup", "/sys/fs/cgroup", "nosuid|noexec|nodev|relatime|ro"));
   spec->linux_->maskedPaths = g_strsplit ("/proc/timer_list|/etc/secret|/etc/secret2|/does/not/exist", "|", -1);
   spec->linux_->readonlyPaths = g_strsplit ("/proc/sys|/not/there", "|", -1);
   spec->root_readonly = true;
@@ -373,6 +381,61 @@ test_no_pivot (Fixture *f, gconstpointer data)
   BerthSpec *spec = base_spec (f);
   add_mount (spec, mk_mount ("proc", "proc", "/proc", NULL));
   run_in_namespaces (f, spec, no_pivot_body);
+}
+
+/* ---- linux.rootfsPropagation: every value gets through pivot_root */
+
+static void
+propagation_body (Fixture *f, BerthSpec *spec)
+{
+  prepare_or_die (spec);
+  finish_or_die (spec, false);
+  g_autofree char *info = NULL;
+  CHECK (g_file_get_contents ("/proc/self/mountinfo", &info, NULL, NULL), "mountinfo");
+  const char *v = spec->linux_->rootfsPropagation;
+  /* the line whose mount point (5th field) is "/"; its optional fields */
+  char *root_line = NULL;
+  g_auto (GStrv) lines = g_strsplit (info, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      g_auto (GStrv) fld = g_strsplit (*l, " ", 6);
+      if (g_strv_length (fld) == 6 && strcmp (fld[4], "/") == 0)
+        root_line = *l;
+    }
+  CHECK (root_line != NULL, "root in mountinfo");
+  char *end = strstr (root_line, " - ");
+  CHECK (end != NULL, "mountinfo format");
+  *end = '\0';
+  if (strstr (v, "shared"))
+    CHECK (strstr (root_line, "shared:") != NULL, "%s: / is shared: %s", v, root_line);
+  if (strstr (v, "unbindable"))
+    CHECK (strstr (root_line, "unbindable") != NULL, "%s: / is unbindable: %s", v, root_line);
+  if (strstr (v, "private"))
+    CHECK (strstr (root_line, "shared:") == NULL && strstr (root_line, "master:") == NULL, "%s: %s", v, root_line);
+}
+
+static void
+test_propagation (Fixture *f, gconstpointer data)
+{
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root");
+      return;
+    }
+  const char *values[] = { "shared", "rshared", "slave", "rslave", "private", "rprivate", "unbindable", "runbindable" };
+  for (size_t i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_test_message ("rootfsPropagation %s", values[i]);
+      BerthSpec *spec = base_spec (f);
+      spec->linux_->rootfsPropagation = g_strdup (values[i]);
+      add_mount (spec, mk_mount ("proc", "proc", "/proc", NULL));
+      run_in_namespaces (f, spec, propagation_body);
+    }
+  BerthSpec *spec = base_spec (f);
+  spec->linux_->rootfsPropagation = g_strdup ("bogus");
+  g_autoptr (GError) error = NULL;
+  g_assert_false (berth_rootfs_prepare (spec, &error));
+  g_assert_error (error, BERTH_ERROR, EINVAL);
 }
 
 /* ---- attacks */
@@ -525,6 +588,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/rootfs/full", Fixture, NULL, fixture_setup, test_full, fixture_teardown);
+  g_test_add ("/rootfs/propagation", Fixture, NULL, fixture_setup, test_propagation, fixture_teardown);
   g_test_add ("/rootfs/no-pivot", Fixture, NULL, fixture_setup, test_no_pivot, fixture_teardown);
   g_test_add ("/rootfs/attack/symlink-escape", Fixture, NULL, fixture_setup, test_symlink_escape, fixture_teardown);
   g_test_add ("/rootfs/attack/proc-sys-symlink", Fixture, NULL, fixture_setup, test_proc_symlink, fixture_teardown);
