@@ -421,9 +421,12 @@ make_detached_mount (const BerthSpec *spec, const BerthMount *m, const BerthMoun
   if (mnt >= 0)
     return mnt;
   /* Without the owning namespace (user namespace but no network namespace,
-   * no cgroup namespace) the kernel refuses a fresh sysfs/cgroup2: bind the
-   * host's, as runc does. */
-  const char *fallback = strcmp (type, "sysfs") == 0 ? "/sys" : strcmp (type, "cgroup2") == 0 ? "/sys/fs/cgroup" : NULL;
+   * no cgroup namespace, no IPC namespace) the kernel refuses a fresh
+   * sysfs/cgroup2/mqueue: bind the host's, as runc does. */
+  const char *fallback = strcmp (type, "sysfs") == 0     ? "/sys"
+                         : strcmp (type, "cgroup2") == 0 ? "/sys/fs/cgroup"
+                         : strcmp (type, "mqueue") == 0  ? "/dev/mqueue"
+                                                         : NULL;
   if (fallback != NULL && g_error_matches (local, BERTH_ERROR, EPERM))
     {
       mnt = bind_source_tree (fallback, true, what, error);

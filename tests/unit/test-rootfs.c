@@ -23,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -215,6 +216,55 @@ run_in_namespaces (Fixture *f, BerthSpec *spec, ChildFn body)
   g_assert_cmpint (WEXITSTATUS (status), ==, 0);
 }
 
+/* The same in a new user namespace too (mapping 0-65535 onto itself): the
+ * rootless-like paths (mknod refused -> bind of the host node; sysfs refused
+ * without a network namespace -> rbind of /sys; locked flags). */
+static void
+run_in_user_namespace (Fixture *f, BerthSpec *spec, ChildFn body)
+{
+  int to_parent[2], to_child[2];
+  g_assert_cmpint (pipe (to_parent), ==, 0);
+  g_assert_cmpint (pipe (to_child), ==, 0);
+  pid_t pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      char c = 0;
+      if (unshare (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC) < 0 || write (to_parent[1], &c, 1) != 1
+          || read (to_child[0], &c, 1) != 1 || c != 'k')
+        _exit (3);
+      if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        _exit (3);
+      pid_t inner = fork ();
+      if (inner < 0)
+        _exit (3);
+      if (inner == 0)
+        {
+          body (f, spec);
+          _exit (0);
+        }
+      int st;
+      while (waitpid (inner, &st, 0) < 0 && errno == EINTR)
+        ;
+      _exit (WIFEXITED (st) ? WEXITSTATUS (st) : 2);
+    }
+  char c;
+  g_assert_cmpint (read (to_parent[0], &c, 1), ==, 1);
+  const char *maps[] = { "uid_map", "gid_map" };
+  for (size_t i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%d/%s", pid, maps[i]);
+      g_assert_true (berth_write_file_at (AT_FDCWD, path, "0 0 65536\n"));
+    }
+  c = 'k';
+  g_assert_cmpint (write (to_child[1], &c, 1), ==, 1);
+  int status;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  close (to_parent[0]), close (to_parent[1]), close (to_child[0]), close (to_child[1]);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+}
+
 static void
 prepare_or_die (BerthSpec *spec)
 {
@@ -272,6 +322,8 @@ full_body (Fixture *f, BerthSpec *spec)
   /* bind mounts: a read-only directory and a file */
   CHECK (access ("/mnt/data/marker", F_OK) == 0, "bind dir content");
   CHECK (open ("/mnt/data/new", O_CREAT | O_WRONLY, 0644) < 0 && errno == EROFS, "ro bind");
+  struct statvfs sv;
+  CHECK (statvfs ("/mnt/data", &sv) == 0 && (sv.f_flag & ST_NOEXEC) && (sv.f_flag & ST_RDONLY), "rnoexec applied");
   g_autofree char *hf = NULL;
   CHECK (g_file_get_contents ("/etc/hostfile", &hf, NULL, NULL) && strcmp (hf, "hostfile") == 0, "file bind");
   CHECK (mountinfo_has ("/etc/hostfile") && mountinfo_has ("/mnt/data"), "binds in mountinfo");
@@ -340,7 +392,7 @@ test_full (Fixture *f, gconstpointer data)
   add_standard_mounts (spec);
   g_autofree char *hostdir = g_build_filename (f->tmp, "hostdir", NULL);
   g_autofree char *hostfile = g_build_filename (f->tmp, "hostfile", NULL);
-  add_mount (spec, mk_mount ("bind", hostdir, "/mnt/data", "rbind|ro"));
+  add_mount (spec, mk_mount ("bind", hostdir, "/mnt/data", "rbind|ro|rnoexec|rprivate"));
   add_mount (spec, mk_mount ("none", hostfile, "/etc/hostfile", "bind"));
   add_mount (spec, mk_mount ("tmpfs", "tmpfs", "/etc/copied", "tmpcopyup|mode=755"));
   add_mount (spec, mk_mount ("cgroup", "cgroup", "/sys/fs/cgroup", "nosuid|noexec|nodev|relatime|ro"));
@@ -356,6 +408,44 @@ test_full (Fixture *f, gconstpointer data)
                                              .has_gid = true, .gid = 4321 };
   spec->linux_->devices[1] = (BerthDevice) { .path = "/dev/net/tun", .type = "c", .major = 10, .minor = 200 };
   run_in_namespaces (f, spec, full_body);
+}
+
+static void
+userns_body (Fixture *f, BerthSpec *spec)
+{
+  prepare_or_die (spec);
+  finish_or_die (spec, false);
+  CHECK (is_char_dev ("/dev/null", 1, 3) && is_char_dev ("/dev/tty", 5, 0), "devices bound from the host");
+  CHECK (mountinfo_has ("/dev/null"), "/dev/null is a bind mount (mknod is refused in a user namespace)");
+  int fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+  CHECK (fd >= 0 && write (fd, "x", 1) == 1, "/dev/null usable");
+  close (fd);
+  CHECK (fs_type ("/sys") == SYSFS_MAGIC, "/sys (rbind fallback)");
+  CHECK (access ("/mnt/data/marker", F_OK) == 0, "bind dir content");
+  CHECK (open ("/mnt/data/new", O_CREAT | O_WRONLY, 0644) < 0 && errno == EROFS, "ro bind");
+  CHECK (is_char_dev ("/proc/timer_list", 1, 3), "masked file");
+  CHECK (open ("/newfile", O_CREAT | O_WRONLY, 0644) < 0 && errno == EROFS, "root read-only");
+}
+
+static void
+test_userns (Fixture *f, gconstpointer data)
+{
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root");
+      return;
+    }
+  BerthSpec *spec = base_spec (f);
+  add_standard_mounts (spec);
+  g_autofree char *hostdir = g_build_filename (f->tmp, "hostdir", NULL);
+  add_mount (spec, mk_mount ("bind", hostdir, "/mnt/data", "rbind|ro|nosuid"));
+  spec->linux_->maskedPaths = g_strsplit ("/proc/timer_list|/etc/secret", "|", -1);
+  spec->linux_->readonlyPaths = g_strsplit ("/proc/sys", "|", -1);
+  spec->root_readonly = true;
+  spec->linux_->n_namespaces = 3;
+  spec->linux_->namespaces = g_renew (BerthNamespace, spec->linux_->namespaces, 3);
+  spec->linux_->namespaces[2] = (BerthNamespace) { .kind = BERTH_NS_USER };
+  run_in_user_namespace (f, spec, userns_body);
 }
 
 /* ---- no_pivot */
@@ -589,6 +679,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/rootfs/full", Fixture, NULL, fixture_setup, test_full, fixture_teardown);
   g_test_add ("/rootfs/propagation", Fixture, NULL, fixture_setup, test_propagation, fixture_teardown);
+  g_test_add ("/rootfs/userns", Fixture, NULL, fixture_setup, test_userns, fixture_teardown);
   g_test_add ("/rootfs/no-pivot", Fixture, NULL, fixture_setup, test_no_pivot, fixture_teardown);
   g_test_add ("/rootfs/attack/symlink-escape", Fixture, NULL, fixture_setup, test_symlink_escape, fixture_teardown);
   g_test_add ("/rootfs/attack/proc-sys-symlink", Fixture, NULL, fixture_setup, test_proc_symlink, fixture_teardown);
