@@ -36,3 +36,4 @@ typedef struct
 } BerthMountOptions;
 bool berth_mount_options_parse (char *const *options, BerthMountOptions *ret, GError **error);
 void berth_mount_options_clear (BerthMountOptions *opts);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BerthMountOptions, berth_mount_options_clear)
