@@ -6,6 +6,7 @@
 #include "spec.h"
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef enum { BERTH_CGROUP_V1, BERTH_CGROUP_HYBRID, BERTH_CGROUP_V2 } BerthCgroupMode;
@@ -48,6 +49,27 @@ GArray *berth_cgroup_pids (BerthCgroup *cgroup, GError **error);
 /* Kill leftovers, remove every directory and sub-cgroup, deepest first
  * (retrying EBUSY for about 1 s). Already gone is not an error. */
 bool berth_cgroup_destroy (BerthCgroup *cgroup, GError **error);
+
+/* Stats readers for the monitor (runc events --stats subset). Values that
+ * this host does not provide stay 0; "max" reads as UINT64_MAX. */
+typedef struct
+{
+  uint64_t cpu_usage_ns, cpu_user_ns, cpu_system_ns;        /* cpuacct / cpu.stat */
+  uint64_t cpu_periods, cpu_throttled_periods, cpu_throttled_ns;
+  uint64_t memory_usage, memory_limit, memory_max_usage, memory_failcnt;
+  uint64_t memory_swap_usage, memory_swap_limit;            /* v1: memsw (memory+swap) */
+  uint64_t memory_cache;                                    /* memory.stat cache / file */
+  uint64_t memory_oom_kill;                                 /* oom_kill counter */
+  uint64_t pids_current, pids_limit;
+  GHashTable *memory_stat;                                  /* raw memory.stat, char* -> uint64_t* */
+} BerthCgroupStats;
+bool berth_cgroup_stats (BerthCgroup *cgroup, BerthCgroupStats *ret, GError **error);
+void berth_cgroup_stats_clear (BerthCgroupStats *stats);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BerthCgroupStats, berth_cgroup_stats_clear)
+/* An fd that reports OOM events: v1 an eventfd registered on
+ * memory.oom_control (readable, 8-byte counter); v2 memory.events opened
+ * read-only (POLLPRI on change; compare memory_oom_kill). O_CLOEXEC. */
+int berth_cgroup_oom_fd (BerthCgroup *cgroup, bool *ret_is_eventfd, GError **error);
 
 /* Accessors. berth_cgroup_dir: the directory holding controller ("memory",
  * "pids", ...; in hybrid mode the unified one for controllers only there,

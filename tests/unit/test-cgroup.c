@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,12 @@ test_create_resources (void)
 
   g_autofree char *m = read_res (cg, "memory", "memory.limit_in_bytes", "memory.max");
   g_assert_cmpstr (m, ==, "67108864");
+  g_auto (BerthCgroupStats) st = { 0 };
+  g_assert_true (berth_cgroup_stats (cg, &st, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (st.memory_limit, ==, 64 << 20);
+  g_assert_cmpuint (st.pids_limit, ==, 20);
+  g_assert_cmpuint (st.pids_current, ==, 0);
   g_autofree char *p = read_res (cg, "pids", "pids.max", "pids.max");
   g_assert_cmpstr (p, ==, "20");
   g_autofree char *s = read_res (cg, "cpu", "cpu.shares", "cpu.weight");
@@ -399,6 +406,10 @@ test_oom (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (BerthCgroup) cg = berth_cgroup_create (name, "id", &r, false, &error);
   g_assert_no_error (error);
+  bool is_eventfd = false;
+  berth_autofd int oom_fd = berth_cgroup_oom_fd (cg, &is_eventfd, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (oom_fd, >=, 0);
   Child c = spawn_waiting_child (hog_memory);
   g_assert_true (berth_cgroup_enter (cg, c.pid, &error));
   g_assert_no_error (error);
@@ -406,6 +417,21 @@ test_oom (void)
   int status = wait_status (c.pid);
   g_assert_true (WIFSIGNALED (status));
   g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
+  /* the monitor's view: OOM counted, the notification fd fired */
+  g_auto (BerthCgroupStats) st = { 0 };
+  g_assert_true (berth_cgroup_stats (cg, &st, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (st.memory_oom_kill, >=, 1);
+  g_assert_cmpuint (st.memory_limit, ==, 32 << 20);
+  g_assert_nonnull (st.memory_stat);
+  struct pollfd pfd = { oom_fd, is_eventfd ? POLLIN : POLLPRI, 0 };
+  g_assert_cmpint (poll (&pfd, 1, 2000), ==, 1);
+  if (is_eventfd)
+    {
+      uint64_t n = 0;
+      g_assert_cmpint (read (oom_fd, &n, sizeof n), ==, sizeof n);
+      g_assert_cmpuint (n, >=, 1);
+    }
   g_assert_true (berth_cgroup_destroy (cg, &error));
   g_assert_no_error (error);
 }
