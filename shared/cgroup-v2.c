@@ -31,6 +31,12 @@ enable_in (const char *dir, const char *const *controllers)
       g_string_append_printf (want, "%s+%s", want->len ? " " : "", *c);
   if (want->len == 0)
     return true;
+  /* A non-root cgroup holding processes cannot delegate domain controllers
+   * ("no internal processes"); enabling the threaded ones would leave its
+   * children unable to take processes.  Leave it alone. */
+  g_autofree char *procs = berth_cgroup_read (dir, "cgroup.procs");
+  if (procs != NULL && *procs != '\0' && berth_cgroup_file_exists (dir, "cgroup.type") /* not the root */)
+    return true;
   if (berth_cgroup_write (dir, "cgroup.subtree_control", want->str, "cgroup.subtree_control", NULL))
     return true;
   /* runc: retry one by one; what stays disabled shows up later as a

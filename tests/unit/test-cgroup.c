@@ -28,10 +28,26 @@ need_root (void)
   return true;
 }
 
+/* "" (relative paths below our own cgroup), or on a v2 host where we are
+ * not in the root cgroup an absolute "<own>/" (see main). */
+static char *path_prefix;
+static bool no_controllers;
+
+static bool
+need_controllers (void)
+{
+  if (no_controllers)
+    {
+      g_test_skip ("cgroup v2: our own cgroup holds other processes, so no controller can be enabled below it");
+      return false;
+    }
+  return true;
+}
+
 static char *
 random_name (const char *prefix)
 {
-  return g_strdup_printf ("%s-%d-%08x", prefix, (int) getpid (), g_random_int ());
+  return g_strdup_printf ("%s%s-%d-%08x", path_prefix ? path_prefix : "", prefix, (int) getpid (), g_random_int ());
 }
 
 static bool
@@ -204,7 +220,7 @@ test_conversions (void)
 static void
 test_create_resources (void)
 {
-  if (!need_root ())
+  if (!need_root () || !need_controllers ())
     return;
   g_autofree char *name = random_name ("berth-test-res");
   BerthMemory mem = { .has_limit = true, .limit = 64 << 20 };
@@ -398,7 +414,7 @@ hog_memory (void)
 static void
 test_oom (void)
 {
-  if (!need_root ())
+  if (!need_root () || !need_controllers ())
     return;
   g_autofree char *name = random_name ("berth-test-oom");
   BerthMemory mem = { .has_limit = true, .limit = 32 << 20, .has_swap = true, .swap = 32 << 20 };
@@ -454,7 +470,7 @@ fork_past_limit (void)
 static void
 test_pids_limit (void)
 {
-  if (!need_root ())
+  if (!need_root () || !need_controllers ())
     return;
   g_autofree char *name = random_name ("berth-test-pids");
   BerthResources r = { .has_pids_limit = true, .pids_limit = 1 };
@@ -484,7 +500,7 @@ assert_not_created (const char *name)
 static void
 test_errors (void)
 {
-  if (!need_root ())
+  if (!need_root () || !need_controllers ())
     return;
   g_autofree char *name = random_name ("berth-test-err");
   g_autoptr (GError) error = NULL;
@@ -625,10 +641,68 @@ test_unified_fd (void)
   g_assert_true (berth_cgroup_destroy (cg, &error));
 }
 
+/* cgroup v2 forbids processes in a cgroup whose children have domain
+ * controllers ("no internal processes"), so a relative path below our own
+ * non-root cgroup cannot get limits (runc fails the same way).  There, move
+ * this process into a leaf below its own cgroup, create the test cgroups as
+ * absolute paths below the (now empty) own cgroup, and undo it all at the
+ * end. */
+static char *own_dir, *leaf_dir, *saved_subtree;
+
+static void
+v2_setup_leaf (void)
+{
+  g_autofree char *self = berth_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 16, NULL);
+  if (self == NULL || !g_str_has_prefix (self, "0::/") || strcmp (self, "0::/\n") == 0)
+    return;
+  g_autofree char *own = g_strstrip (g_strdup (self + 3));
+  if (strcmp (own, "/") == 0)
+    return;
+  own_dir = g_build_filename ("/sys/fs/cgroup", own, NULL);
+  leaf_dir = g_strdup_printf ("%s/berth-test-leaf-%d", own_dir, (int) getpid ());
+  saved_subtree = berth_cgroup_read (own_dir, "cgroup.subtree_control");
+  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+  g_assert_no_errno (mkdir (leaf_dir, 0755));
+  g_assert_true (berth_cgroup_write (leaf_dir, "cgroup.procs", pid, "test", NULL));
+  g_autofree char *others = berth_cgroup_read (own_dir, "cgroup.procs");
+  if (others != NULL && *others != '\0')
+    {
+      /* Someone else lives in our cgroup too: no controller can be enabled
+       * below it.  Undo, and skip the tests that need controllers. */
+      berth_cgroup_write (own_dir, "cgroup.procs", pid, "test", NULL);
+      rmdir (leaf_dir);
+      g_clear_pointer (&leaf_dir, g_free);
+      no_controllers = true;
+      return;
+    }
+  path_prefix = g_strdup_printf ("%s/", own);
+}
+
+static void
+v2_teardown_leaf (void)
+{
+  if (leaf_dir == NULL)
+    return;
+  g_autofree char *now = berth_cgroup_read (own_dir, "cgroup.subtree_control");
+  g_auto (GStrv) ctrls = g_strsplit (now ? now : "", " ", -1);
+  g_auto (GStrv) keep = g_strsplit (saved_subtree ? saved_subtree : "", " ", -1);
+  for (char **c = ctrls; *c; c++)
+    if (**c && !g_strv_contains ((const char *const *) keep, *c))
+      {
+        g_autofree char *off = g_strdup_printf ("-%s", *c);
+        berth_cgroup_write (own_dir, "cgroup.subtree_control", off, "test", NULL);
+      }
+  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+  berth_cgroup_write (own_dir, "cgroup.procs", pid, "test", NULL);
+  rmdir (leaf_dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  if (geteuid () == 0 && is_v2 ())
+    v2_setup_leaf ();
   g_test_add_func ("/cgroup/mode", test_mode);
   g_test_add_func ("/cgroup/resolve", test_resolve);
   g_test_add_func ("/cgroup/conversions", test_conversions);
@@ -639,5 +713,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cgroup/errors", test_errors);
   g_test_add_func ("/cgroup/devices-bpf", test_devices_bpf);
   g_test_add_func ("/cgroup/unified-fd", test_unified_fd);
-  return g_test_run ();
+  int rc = g_test_run ();
+  v2_teardown_leaf ();
+  return rc;
 }
