@@ -183,6 +183,18 @@ test_resolve (void)
                    is_v2 () ? "/sys/fs/cgroup/x/y" : berth_cgroup_mode () == BERTH_CGROUP_HYBRID ? "/sys/fs/cgroup/unified/x/y" : NULL);
   if (!is_v2 ())
     g_assert_cmpstr (berth_cgroup_dir (abs, "pids"), ==, "/sys/fs/cgroup/pids/x/y");
+  /* odd characters survive the serialised form */
+  g_autoptr (BerthCgroup) odd = berth_cgroup_resolve ("we;ird=na%me", "id", &error);
+  g_assert_no_error (error);
+  g_autofree char *text = berth_cgroup_serialize (odd);
+  g_assert_null (strstr (text, "we;ird"));
+  g_autoptr (BerthCgroup) odd2 = berth_cgroup_deserialize (text, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (berth_cgroup_get_path (odd2), ==, "we;ird=na%me");
+  g_assert_cmpint (berth_cgroup_get_mode (odd2), ==, berth_cgroup_mode ());
+  g_assert_cmpstr (berth_cgroup_dir (odd2, NULL), ==, berth_cgroup_dir (odd, NULL));
+  if (!is_v2 ())
+    g_assert_cmpstr (berth_cgroup_dir (odd2, "memory"), ==, berth_cgroup_dir (odd, "memory"));
   /* ".." refused */
   g_assert_null (berth_cgroup_resolve ("a/../../etc", "id", &error));
   g_assert_error (error, BERTH_ERROR, EINVAL);
@@ -223,7 +235,10 @@ test_create_resources (void)
   if (!need_root () || !need_controllers ())
     return;
   g_autofree char *name = random_name ("berth-test-res");
-  BerthMemory mem = { .has_limit = true, .limit = 64 << 20 };
+  bool swap_accounting = is_v2 () ? true
+                                   : access ("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0;
+  BerthMemory mem = { .has_limit = true, .limit = 64 << 20, .has_swap = swap_accounting, .swap = 128 << 20,
+                      .has_disableOOMKiller = true, .disableOOMKiller = true };
   BerthCpu cpu = { .has_shares = true, .shares = 512, .has_quota = true, .quota = 50000,
                    .has_period = true, .period = 100000, .cpus = (char *) "0", .mems = (char *) "0" };
   BerthDeviceCgroupRule rules[] = {
@@ -240,6 +255,17 @@ test_create_resources (void)
 
   g_autofree char *m = read_res (cg, "memory", "memory.limit_in_bytes", "memory.max");
   g_assert_cmpstr (m, ==, "67108864");
+  if (swap_accounting)
+    {
+      /* v1: memsw = memory+swap as given; v2: memory.swap.max = swap - limit */
+      g_autofree char *sw = read_res (cg, "memory", "memory.memsw.limit_in_bytes", "memory.swap.max");
+      g_assert_cmpstr (sw, ==, is_v2 () ? "67108864" : "134217728");
+    }
+  if (!is_v2 ())
+    {
+      g_autofree char *oc = read_res (cg, "memory", "memory.oom_control", NULL);
+      g_assert_nonnull (strstr (oc, "oom_kill_disable 1"));
+    }
   g_auto (BerthCgroupStats) st = { 0 };
   g_assert_true (berth_cgroup_stats (cg, &st, &error));
   g_assert_no_error (error);
@@ -505,6 +531,8 @@ test_errors (void)
   g_autofree char *name = random_name ("berth-test-err");
   g_autoptr (GError) error = NULL;
 
+  g_autoptr (BerthCgroup) probe = berth_cgroup_resolve (name, "id", &error);
+  g_assert_no_error (error);
   g_autoptr (GHashTable) unified = g_hash_table_new (g_str_hash, g_str_equal);
   g_hash_table_insert (unified, (char *) "../x", (char *) "1");
   BerthResources r = { .unified = unified };
@@ -521,6 +549,16 @@ test_errors (void)
   g_assert_nonnull (strstr (error->message, ".linux.resources.hugepageLimits[0].pageSize"));
   g_clear_error (&error);
   assert_not_created (name);
+
+  if (berth_cgroup_dir (probe, "net_cls") == NULL)
+    {
+      BerthResources rn = { .has_network_classID = true, .network_classID = 0x100001 };
+      g_assert_null (berth_cgroup_create (name, "id", &rn, false, &error));
+      g_assert_error (error, BERTH_ERROR, ENOTSUP);
+      g_assert_nonnull (strstr (error->message, ".linux.resources.network.classID"));
+      g_clear_error (&error);
+      assert_not_created (name);
+    }
 
   g_assert_null (berth_cgroup_create ("x/../../y", "id", NULL, false, &error));
   g_assert_nonnull (strstr (error->message, ".linux.cgroupsPath"));
