@@ -246,8 +246,11 @@ test_create_resources (void)
     { .allow = true, .type = (char *) "c", .has_major = true, .major = 1, .has_minor = true, .minor = 11,
       .access = (char *) "r" },
   };
+  g_autoptr (GHashTable) unified = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (unified, (char *) "cgroup.max.descendants", (char *) "7");
   BerthResources r = { .memory = &mem, .cpu = &cpu, .has_pids_limit = true, .pids_limit = 20,
-                       .devices = rules, .n_devices = G_N_ELEMENTS (rules) };
+                       .devices = rules, .n_devices = G_N_ELEMENTS (rules),
+                       .unified = berth_cgroup_mode () == BERTH_CGROUP_V1 ? NULL : unified };
   g_autoptr (GError) error = NULL;
   g_autoptr (BerthCgroup) cg = berth_cgroup_create (name, "id", &r, false, &error);
   g_assert_no_error (error);
@@ -287,6 +290,11 @@ test_create_resources (void)
       g_assert_cmpstr (q, ==, "50000");
       g_autofree char *per = read_res (cg, "cpu", "cpu.cfs_period_us", NULL);
       g_assert_cmpstr (per, ==, "100000");
+    }
+  if (berth_cgroup_mode () != BERTH_CGROUP_V1)
+    {
+      g_autofree char *md = berth_cgroup_read (berth_cgroup_dir (cg, NULL), "cgroup.max.descendants");
+      g_assert_cmpstr (md, ==, "7");
     }
   g_autofree char *cpus = read_res (cg, "cpuset", "cpuset.cpus", "cpuset.cpus");
   g_assert_cmpstr (cpus, ==, "0");
@@ -479,6 +487,56 @@ test_oom (void)
 }
 
 static void
+hold_memory (void)
+{
+  size_t len = 16u << 20;
+  char *p = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    _exit (2);
+  memset (p, 1, len);
+  for (;;)
+    pause ();
+}
+
+static void
+test_check_before_update (void)
+{
+  if (!need_root () || !need_controllers ())
+    return;
+  g_autofree char *name = random_name ("berth-test-cbu");
+  BerthMemory mem = { .has_limit = true, .limit = 256 << 20 };
+  BerthResources r = { .memory = &mem };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BerthCgroup) cg = berth_cgroup_create (name, "id", &r, false, &error);
+  g_assert_no_error (error);
+  Child c = spawn_waiting_child (hold_memory);
+  g_assert_true (berth_cgroup_enter (cg, c.pid, &error));
+  close (c.go_fd);
+  g_auto (BerthCgroupStats) st = { 0 };
+  for (int i = 0; i < 200; i++)
+    {
+      berth_cgroup_stats_clear (&st);
+      g_assert_true (berth_cgroup_stats (cg, &st, &error));
+      if (st.memory_usage >= (16u << 20))
+        break;
+      g_usleep (10000);
+    }
+  g_assert_cmpuint (st.memory_usage, >=, 16u << 20);
+  BerthMemory low = { .has_limit = true, .limit = 4 << 20, .has_checkBeforeUpdate = true, .checkBeforeUpdate = true };
+  BerthResources r2 = { .memory = &low };
+  g_assert_false (berth_cgroup_update (cg, &r2, &error));
+  g_assert_error (error, BERTH_ERROR, EBUSY);
+  g_assert_nonnull (strstr (error->message, ".linux.resources.memory.limit"));
+  g_clear_error (&error);
+  g_autofree char *m = read_res (cg, "memory", "memory.limit_in_bytes", "memory.max");
+  g_assert_cmpstr (m, ==, "268435456");
+  g_assert_true (berth_cgroup_destroy (cg, &error)); /* kills the holder */
+  g_assert_no_error (error);
+  int status = wait_status (c.pid);
+  g_assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+}
+
+static void
 fork_past_limit (void)
 {
   /* pids.max = 1 and we are the one: fork must fail with EAGAIN */
@@ -539,6 +597,14 @@ test_errors (void)
   g_assert_null (berth_cgroup_create (name, "id", &r, false, &error));
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, ".linux.resources.unified"));
+  g_clear_error (&error);
+  assert_not_created (name);
+
+  g_hash_table_remove_all (unified);
+  g_hash_table_insert (unified, (char *) "nosuch.max", (char *) "1");
+  g_assert_null (berth_cgroup_create (name, "id", &r, false, &error));
+  g_assert_nonnull (strstr (error->message, ".linux.resources.unified"));
+  g_assert_nonnull (strstr (error->message, "nosuch"));
   g_clear_error (&error);
   assert_not_created (name);
 
@@ -748,6 +814,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cgroup/enter-freeze-kill", test_enter_freeze_kill);
   g_test_add_func ("/cgroup/oom", test_oom);
   g_test_add_func ("/cgroup/pids-limit", test_pids_limit);
+  g_test_add_func ("/cgroup/check-before-update", test_check_before_update);
   g_test_add_func ("/cgroup/errors", test_errors);
   g_test_add_func ("/cgroup/devices-bpf", test_devices_bpf);
   g_test_add_func ("/cgroup/unified-fd", test_unified_fd);
