@@ -719,15 +719,28 @@ test_lookups (void)
   g_assert_cmpint (berth_capability_from_name ("CAP_TEST"), ==, -1);
   g_assert_cmpint (berth_capability_from_name ("chown"), ==, -1);
   g_assert_cmpint (berth_capability_from_name (NULL), ==, -1);
-  /* Every capability up to CAP_LAST_CAP has a name. */
-  int found = 0;
-  static const char *const some[] = { "CAP_DAC_OVERRIDE", "CAP_SETPCAP", "CAP_MKNOD", "CAP_SYSLOG",
-                                      "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_MAC_ADMIN", "CAP_SETFCAP" };
-  static const int values[] = { CAP_DAC_OVERRIDE, CAP_SETPCAP, CAP_MKNOD, CAP_SYSLOG,
-                                CAP_WAKE_ALARM, CAP_BLOCK_SUSPEND, CAP_MAC_ADMIN, CAP_SETFCAP };
-  for (size_t i = 0; i < G_N_ELEMENTS (some); i++)
-    found += berth_capability_from_name (some[i]) == values[i];
-  g_assert_cmpint (found, ==, (int) G_N_ELEMENTS (some));
+  /* Every capability 0..CAP_LAST_CAP, checked against the kernel header's numbers. */
+#define CAP_ENTRY(x) { #x, x }
+  static const struct { const char *name; int value; } all[] = {
+    CAP_ENTRY (CAP_CHOWN), CAP_ENTRY (CAP_DAC_OVERRIDE), CAP_ENTRY (CAP_DAC_READ_SEARCH),
+    CAP_ENTRY (CAP_FOWNER), CAP_ENTRY (CAP_FSETID), CAP_ENTRY (CAP_KILL),
+    CAP_ENTRY (CAP_SETGID), CAP_ENTRY (CAP_SETUID), CAP_ENTRY (CAP_SETPCAP),
+    CAP_ENTRY (CAP_LINUX_IMMUTABLE), CAP_ENTRY (CAP_NET_BIND_SERVICE), CAP_ENTRY (CAP_NET_BROADCAST),
+    CAP_ENTRY (CAP_NET_ADMIN), CAP_ENTRY (CAP_NET_RAW), CAP_ENTRY (CAP_IPC_LOCK),
+    CAP_ENTRY (CAP_IPC_OWNER), CAP_ENTRY (CAP_SYS_MODULE), CAP_ENTRY (CAP_SYS_RAWIO),
+    CAP_ENTRY (CAP_SYS_CHROOT), CAP_ENTRY (CAP_SYS_PTRACE), CAP_ENTRY (CAP_SYS_PACCT),
+    CAP_ENTRY (CAP_SYS_ADMIN), CAP_ENTRY (CAP_SYS_BOOT), CAP_ENTRY (CAP_SYS_NICE),
+    CAP_ENTRY (CAP_SYS_RESOURCE), CAP_ENTRY (CAP_SYS_TIME), CAP_ENTRY (CAP_SYS_TTY_CONFIG),
+    CAP_ENTRY (CAP_MKNOD), CAP_ENTRY (CAP_LEASE), CAP_ENTRY (CAP_AUDIT_WRITE),
+    CAP_ENTRY (CAP_AUDIT_CONTROL), CAP_ENTRY (CAP_SETFCAP), CAP_ENTRY (CAP_MAC_OVERRIDE),
+    CAP_ENTRY (CAP_MAC_ADMIN), CAP_ENTRY (CAP_SYSLOG), CAP_ENTRY (CAP_WAKE_ALARM),
+    CAP_ENTRY (CAP_BLOCK_SUSPEND), CAP_ENTRY (CAP_AUDIT_READ), CAP_ENTRY (CAP_PERFMON),
+    CAP_ENTRY (CAP_BPF), CAP_ENTRY (CAP_CHECKPOINT_RESTORE),
+  };
+#undef CAP_ENTRY
+  g_assert_cmpuint (G_N_ELEMENTS (all), ==, CAP_LAST_CAP + 1);
+  for (size_t i = 0; i < G_N_ELEMENTS (all); i++)
+    g_assert_cmpint (berth_capability_from_name (all[i].name), ==, all[i].value);
 
   g_assert_cmpint (berth_rlimit_from_name ("RLIMIT_NOFILE"), ==, RLIMIT_NOFILE);
   g_assert_cmpint (berth_rlimit_from_name ("RLIMIT_CPU"), ==, RLIMIT_CPU);
