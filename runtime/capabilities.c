@@ -175,9 +175,13 @@ berth_capabilities_set (const BerthCapMasks *m, GError **error)
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) cap, 0, 0) < 0)
         {
           int e = errno;
+          /* runc's default spec lists ambient caps without inheritable ones
+           * (CVE-2022-29162); runc skips what the kernel refuses: so do we. */
           if (e == EPERM && !(m->inheritable & m->permitted & (UINT64_C (1) << cap)))
-            return berth_fail_errno (error, e, ".process.capabilities.ambient: raise %s (it must also be permitted and inheritable)",
-                                     berth_cap_to_name (cap) ?: "?");
+            {
+              berth_debug ("ambient %s skipped: not both permitted and inheritable", berth_cap_to_name (cap) ?: "?");
+              continue;
+            }
           return berth_fail_errno (error, e, ".process.capabilities.ambient: raise %s", berth_cap_to_name (cap) ?: "?");
         }
     }
