@@ -236,7 +236,9 @@ drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, 
   if (cgroup != NULL && !placed_by_clone && !berth_cgroup_enter (cgroup, pid, error))
     return false;
 
-  g_autofree char *creating_json = berth_state_oci_json (st, BERTH_STATUS_CREATING, false);
+  /* Hooks run during create see "created", as with crun (the OCI
+   * runtime-tools suite checks it for prestart). */
+  g_autofree char *creating_json = berth_state_oci_json (st, BERTH_STATUS_CREATED, false);
   if (!sync_send (sync_fd, SYNC_GO, creating_json, error))
     return false;
 

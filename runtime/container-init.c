@@ -249,10 +249,18 @@ berth_container_init (BerthInitContext *ctx)
   int notify_fd = -1;
   /* Without noNewPrivileges, loading a filter needs CAP_SYS_ADMIN: load it
    * before dropping privileges (as runc); with it, as late as possible. */
+  /* Verify the cwd before any filter loads: a profile may deny getcwd. */
+  if (!change_to_cwd (process, &error))
+    init_fail (ctx->sync_fd, false, error);
   if (seccomp != NULL && !process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
     init_fail (ctx->sync_fd, false, error);
-  if (!berth_apply_identity (process, &error) || !change_to_cwd (process, &error))
-    init_fail (ctx->sync_fd, false, error);
+  /* chdir again as the container user so its permissions apply (as runc). */
+  if (!berth_apply_identity (process, &error) || chdir (process->cwd ? process->cwd : "/") < 0)
+    {
+      if (error == NULL)
+        berth_fail_errno (&error, errno, "config.json: .process.cwd: chdir %s", process->cwd);
+      init_fail (ctx->sync_fd, false, error);
+    }
   g_autofree char *executable = find_executable (process, &error);
   if (executable == NULL)
     init_fail (ctx->sync_fd, false, error);
