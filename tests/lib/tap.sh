@@ -60,6 +60,7 @@ fi
 
 # ---------------------------------------------------------------------------------------- workspace
 T_WORK=$(mktemp -d "${TMPDIR:-/tmp}/berth-it-$T_FILE.XXXXXX")
+chmod 0755 "$T_WORK"   # a container root mapped to another uid (user namespace) must reach its rootfs
 T_ROOT=$T_WORK/state
 mkdir -p "$T_ROOT"
 T_PIDS=$T_WORK/.pids            # "pid starttime" lines of every container process a test saw
@@ -97,7 +98,7 @@ trap t_cleanup_all EXIT
 new_id() { T_ID_SEQ=$((T_ID_SEQ + 1)); echo "bt-$T_FILE-$$-$BASHPID-$T_ID_SEQ"; }
 
 # make_bundle DIR: busybox rootfs + "$BERTH spec" config, edited for tests: no terminal, args
-# ["true"], cgroupsPath beneath our cgroup.
+# ["true"], writable root, cgroupsPath beneath our cgroup.
 make_bundle() {
 	local dir=$1
 	mkdir -p "$dir"
@@ -107,7 +108,7 @@ make_bundle() {
 	"$T_LIB_DIR/make-rootfs.sh" "$dir/rootfs" >/dev/null
 	(cd "$dir" && "$BERTH" spec) || { echo "make_bundle: $BERTH spec failed" >&2; return 1; }
 	bundle_jq "$dir" --arg cg "$T_CG_BASE/$(basename "$dir")-$RANDOM" \
-		'.process.terminal = false | .process.args = ["true"] | .linux.cgroupsPath = $cg'
+		'.process.terminal = false | .process.args = ["true"] | .root.readonly = false | .linux.cgroupsPath = $cg'
 }
 
 # bundle_jq DIR [jq options...] FILTER: edit DIR/config.json in place.
