@@ -26,6 +26,9 @@ T_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 T_TOP=$(cd "$T_LIB_DIR/../.." && pwd)
 T_FILE=$(basename "${0%.sh}")
 
+# BERTH_TEST_RUNTIME overrides BERTH (meson sets BERTH; `BERTH_TEST_RUNTIME=/usr/bin/runc meson test`
+# runs the same tests against runc).
+[ -n "${BERTH_TEST_RUNTIME:-}" ] && BERTH=$BERTH_TEST_RUNTIME
 if [ -z "${BERTH:-}" ]; then
 	if [ -n "${MESON_BUILD_ROOT:-}" ]; then BERTH=$MESON_BUILD_ROOT/runtime/berth
 	else BERTH=$T_TOP/build/runtime/berth; fi
