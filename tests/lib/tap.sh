@@ -16,7 +16,7 @@
 #   * no new mount under $T_WORK (every bundle and the state root live there; with
 #     BERTH_TEST_STRICT_MOUNTS=1, no new mount anywhere in /proc/self/mountinfo),
 #   * no live process among the pids the test saw (state/pid-file), nor any process whose root
-#     directory is inside $T_WORK (i.e. any container process),
+#     mount is a directory inside $T_WORK (i.e. any container process of this file),
 #   * no cgroup left beneath $T_CG_BASE in any mounted hierarchy.
 
 set -o pipefail
@@ -228,13 +228,13 @@ assert_fails_with() {
 t_cgroup_mounts() { awk '$9 ~ /^cgroup2?$/ { print $5 }' /proc/self/mountinfo; }
 t_mounts_snapshot() { awk '{ print $1, $5 }' /proc/self/mountinfo | sort; }
 
-# Processes whose root directory is inside $T_WORK: container processes of this test file.
+# Container processes of this test file: their root mount ("/" in their mountinfo) is a directory
+# inside $T_WORK (matched by its unique basename, as the mount root is relative to its filesystem).
+# (readlink /proc/PID/root cannot tell: it shows "/" for processes in another mount namespace.)
 t_container_procs() {
-	local p r
-	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null) || continue
-		case $r in "$T_WORK"/*) echo "${p#/proc/}" ;; esac
-	done
+	local w; w=$(basename "$T_WORK")
+	grep -E -l "^[0-9]+ [0-9]+ [0-9]+:[0-9]+ [^ ]*/$w/[^ ]* / " /proc/[0-9]*/mountinfo 2>/dev/null |
+		awk -F/ '{ print $3 }' | grep -vx "$$" || true
 }
 
 t_live_tracked_pids() {
