@@ -335,7 +335,8 @@ t_run() {
 		trap 'echo "# failed at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
 		cd "$TD"
 		"$fn"
-	) >"$out" 2>&1 </dev/null || rc=$?
+	) >"$out" 2>&1 </dev/null
+	rc=$?   # not `|| rc=$?`: that context would switch errexit off inside the subshell
 	t1=$(date +%s%N)
 	# SKIP from inside a test: the function prints "SKIP: reason" and exits 77.
 	if [ "$rc" = 77 ]; then
