@@ -5,7 +5,7 @@
 #
 # A test file looks like:
 #     source "$(dirname "$0")/../lib/tap.sh"
-#     t_lifecycle_basic() { make_bundle "$T_WORK/b" ; set_args "$T_WORK/b" true ; rt_ok run --bundle "$T_WORK/b" "$(new_id)"; }
+#     t_lifecycle_basic() { make_bundle "$TD/b"; set_args "$TD/b" true; rt_ok run --bundle "$TD/b" "$(new_id)"; }
 #     t_run "create/start/delete" t_lifecycle_basic
 #     t_run "berth wording" t_x berth_only          # skipped when $BERTH is runc
 #     t_done
@@ -67,7 +67,6 @@ chmod 0755 "$T_WORK"   # a container root mapped to another uid (user namespace)
 T_ROOT=$T_WORK/state
 mkdir -p "$T_ROOT"
 T_PIDS=$T_WORK/.pids            # "pid starttime" lines of every container process a test saw
-T_ROOTFS_TEMPLATE=$T_WORK/.rootfs
 
 # Own cgroup: the deepest of our v1 paths (on this host every other controller is at "/", which is
 # a prefix of it), so "$T_CG_BASE/x" is beneath our own cgroup in every hierarchy. Absolute
@@ -77,6 +76,10 @@ t_own_cgroup() {
 	while IFS= read -r line; do
 		path=${line#*:*:}
 		[ ${#path} -gt ${#best} ] && best=$path
+	done </proc/self/cgroup
+	while IFS= read -r line; do
+		path=${line#*:*:}
+		[[ "$best/" == "${path%/}/"* ]] || echo "# warning: cgroup $path is not a prefix of $best: test cgroups may not nest under ours" >&2
 	done </proc/self/cgroup
 	echo "${best%/}"
 }
@@ -105,9 +108,6 @@ new_id() { T_ID_SEQ=$((T_ID_SEQ + 1)); echo "bt-$T_FILE-$$-$BASHPID-$T_ID_SEQ"; 
 make_bundle() {
 	local dir=$1
 	mkdir -p "$dir"
-	if [ ! -d "$T_ROOTFS_TEMPLATE/bin" ]; then
-		"$T_LIB_DIR/make-rootfs.sh" "$T_ROOTFS_TEMPLATE" >/dev/null
-	fi
 	"$T_LIB_DIR/make-rootfs.sh" "$dir/rootfs" >/dev/null
 	(cd "$dir" && "$BERTH" spec) || { echo "make_bundle: $BERTH spec failed" >&2; return 1; }
 	bundle_jq "$dir" --arg cg "$T_CG_BASE/$(basename "$dir")-$RANDOM" \
