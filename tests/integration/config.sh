@@ -91,6 +91,12 @@ t_mount_tmpfs() {
 	assert_match "$(sed -n 2p <<<"$RT_OUT")" 'nosuid' nosuid
 	assert_match "$(sed -n 2p <<<"$RT_OUT")" 'size=4096k' size
 }
+t_mount_relative_dest() {
+	# runtime-spec >= 1.1: a relative destination is relative to "/" (runc 1.1 refuses it).
+	B; bundle_jq "$B" '.mounts += [{"destination": "relmnt", "type": "tmpfs", "source": "tmpfs"}]'
+	run_in "$B" 'awk "\$5 == \"/relmnt\" { print \$5 }" /proc/self/mountinfo'
+	assert_eq "$RT_OUT" /relmnt "relative destination mounted under /"
+}
 t_mount_bind_ro() {
 	B; mkdir -p "$TD/host"; echo host-data >"$TD/host/file"
 	bundle_jq "$B" --arg s "$TD/host" '.mounts += [{"destination": "/data", "type": "bind", "source": $s, "options": ["rbind", "ro"]}, {"destination": "/data-rw", "type": "bind", "source": $s, "options": ["bind"]}]'
@@ -234,6 +240,7 @@ t_terminal_run_script() {
 
 t_run "process.env" t_env
 t_run "process.cwd" t_cwd
+t_run "relative mount destination is relative to / (runtime-spec 1.1)" t_mount_relative_dest berth_only
 t_run "process.cwd is created when missing" t_cwd_created
 t_run "process.user uid/gid/additionalGids" t_user
 t_run "process.user.umask" t_umask

@@ -60,7 +60,7 @@ t_state_unknown() { assert_fails_with 'not exist|no such|unknown|not found' stat
 # Berth-only strictness (runc ignores these).
 t_unknown_cap_berth() { bad_config '\.process\.capabilities.*CAP_BOGUS' '.process.capabilities.bounding += ["CAP_BOGUS"]'; }
 t_field_named_berth() { bad_config '\.process\.args' '.process.args = []'; }
-t_bad_mount_dest_berth() { bad_config '\.mounts' '.mounts += [{"destination": "relative", "type": "tmpfs", "source": "tmpfs"}]'; }
+t_bad_mount_dest_berth() { bad_config '\.mounts\[[0-9]+\]\.destination' '.mounts += [{"type": "tmpfs", "source": "tmpfs"}]'; }
 
 t_run "missing bundle" t_missing_bundle
 t_run "missing config.json" t_missing_config
@@ -83,5 +83,5 @@ t_run "delete of an unknown ID" t_delete_unknown
 t_run "state of an unknown ID" t_state_unknown
 t_run "unknown capability names .process.capabilities" t_unknown_cap_berth berth_only
 t_run "error names the JSON path (.process.args)" t_field_named_berth berth_only
-t_run "relative mount destination names .mounts" t_bad_mount_dest_berth berth_only
+t_run "mount without destination names .mounts[N].destination" t_bad_mount_dest_berth berth_only
 t_done
