@@ -127,8 +127,8 @@ cmd_list (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
  * signals it has no handler for).  `kill` right after `start` is common
  * (tests, scripts), so give a young init a short, bounded chance to install
  * it.  An old init without a handler is signalled at once. */
-#define YOUNG_INIT_SECONDS 2.0
-#define HANDLER_WAIT_MS 250
+#define YOUNG_INIT_SECONDS 3.0
+#define HANDLER_WAIT_MS 1000
 
 static void
 wait_for_signal_handler (const BerthContainer *c, int signo)
