@@ -42,6 +42,30 @@ wait_file() {
 	[ -s "$1" ] || t_fail "$1 did not appear"
 }
 
+# --------------------------------------------------------------------------------------- lifecycle
+# create/start/state/kill/delete with the cgroup's life followed on the host.
+t_lifecycle_cgroup() {
+	local b=$TD/b id; id=$(new_id)
+	sh_bundle "$b" 'trap "exit 3" TERM; echo ready > /tmp/ready; while :; do sleep 0.1; done'
+	rt_ok create --bundle "$b" "$id"
+	rt_state "$id"
+	assert_eq "$(jq -r .status <<<"$STATE")" created "status after create"
+	local pid; pid=$(jq -r .pid <<<"$STATE")
+	local dir; dir=$(cg_dir "$pid" pids)
+	assert_match "$dir" "$(jq -r .linux.cgroupsPath "$b/config.json")\$" "the init is in its cgroup before start"
+	assert_contains "$(cat "$dir/cgroup.procs")" "$pid" "cgroup.procs"
+	rt_ok start "$id"
+	wait_file "$b/rootfs/tmp/ready"
+	rt_state "$id"
+	assert_eq "$(jq -r .status <<<"$STATE")" running "status after start"
+	rt_ok kill "$id" TERM
+	wait_status "$id" stopped 10
+	assert_file "$dir" "the cgroup stays until delete"
+	rt_ok delete "$id"
+	assert_no_file "$dir" "cgroup removed by delete"
+	rt_fails state "$id"
+}
+
 # --------------------------------------------------------------------------------------- read back
 t_memory_readback() {
 	local b=$TD/b id; id=$(new_id)
@@ -453,6 +477,7 @@ t_delete_removes_cgroups() {
 	for m in "${dirs[@]}"; do assert_no_file "$m" "cgroup left after delete"; done
 }
 
+t_run "lifecycle: the cgroup from create to delete" t_lifecycle_cgroup
 t_run "memory: limit, reservation, swap, swappiness, disableOOMKiller read back" t_memory_readback
 t_run "cpu: shares, quota, period, cpus, mems read back" t_cpu_readback
 t_run "pids.max read back" t_pids_readback
