@@ -277,6 +277,35 @@ drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, 
     }
 }
 
+/* runc: every linux.devices entry also gets a device cgroup rule
+ * "allow TYPE MAJOR:MINOR rwm", after linux.resources.devices (and before the
+ * runtime's default rules).  A shallow copy of the resources: *ret_rules is
+ * the only new allocation; strings stay owned by the spec. */
+static const BerthResources *
+resources_with_device_rules (const BerthLinux *lx, BerthResources *storage, BerthDeviceCgroupRule **ret_rules)
+{
+  if (lx == NULL || lx->n_devices == 0)
+    return lx ? lx->resources : NULL;
+  *storage = lx->resources ? *lx->resources : (BerthResources) { 0 };
+  BerthDeviceCgroupRule *rules = g_new0 (BerthDeviceCgroupRule, storage->n_devices + lx->n_devices);
+  size_t n = storage->n_devices;
+  if (n > 0)
+    memcpy (rules, storage->devices, n * sizeof *rules);
+  for (size_t i = 0; i < lx->n_devices; i++)
+    {
+      const BerthDevice *d = &lx->devices[i];
+      const char *type = strcmp (d->type, "b") == 0 ? "b" : (strcmp (d->type, "c") == 0 || strcmp (d->type, "u") == 0) ? "c" : NULL;
+      if (type == NULL)
+        continue; /* fifos have no device cgroup rule */
+      rules[n++] = (BerthDeviceCgroupRule) { .allow = true, .type = (char *) type, .has_major = true, .major = d->major,
+                                             .has_minor = true, .minor = d->minor, .access = (char *) "rwm" };
+    }
+  storage->devices = rules;
+  storage->n_devices = n;
+  *ret_rules = rules;
+  return storage;
+}
+
 bool
 berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *opts,
                         BerthCreated *ret_created, GError **error)
@@ -303,8 +332,10 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
 
   const BerthLinux *lx = spec->linux_;
   g_autoptr (GError) cg_error = NULL;
-  undo.cgroup = berth_cgroup_create (lx ? lx->cgroupsPath : NULL, opts->id, lx ? lx->resources : NULL,
-                                     g->rootless, &cg_error);
+  BerthResources cg_resources;
+  g_autofree BerthDeviceCgroupRule *cg_rules = NULL;
+  const BerthResources *resources = resources_with_device_rules (lx, &cg_resources, &cg_rules);
+  undo.cgroup = berth_cgroup_create (lx ? lx->cgroupsPath : NULL, opts->id, resources, g->rootless, &cg_error);
   if (undo.cgroup == NULL && cg_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&cg_error));

@@ -162,6 +162,10 @@ exec_child (ExecContext *ctx)
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
+  /* A detached process outlives this berth: the parent-death signal (kept
+   * across execve) would kill it when berth exits. */
+  if (ctx->opts->detach)
+    prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   char *empty_env[] = { NULL };
   char **env = process->env ? process->env : empty_env;
   if (strchr (process->args[0], '/') != NULL)

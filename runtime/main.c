@@ -29,7 +29,7 @@ static const BerthCommand commands[] = {
   { "events", "<container-id>", "display container events such as OOM notifications and stats", cmd_not_yet },
   { "pause", "<container-id>", "suspend all processes inside the container", cmd_pause },
   { "resume", "<container-id>", "resume all processes that have been paused", cmd_resume },
-  { "update", "<container-id>", "update container resource constraints", cmd_not_yet },
+  { "update", "<container-id>", "update container resource constraints", cmd_update },
   { "checkpoint", "<container-id>", "checkpoint a running container", cmd_not_yet },
   { "restore", "<container-id>", "restore a container from a previous checkpoint", cmd_not_yet },
 };

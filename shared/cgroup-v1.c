@@ -113,8 +113,13 @@ apply_memory (BerthCgroup *cg, const BerthMemory *m, bool update, GError **error
   if (m->has_disableOOMKiller && m->disableOOMKiller
       && !berth_cgroup_write (dir, "memory.oom_control", "1", F ("memory.disableOOMKiller"), error))
     return false;
-  if (m->has_kernel || m->has_kernelTCP)
-    g_debug ("cgroup: memory.kernel/kernelTCP are deprecated and ignored");
+  /* kernelTCP still works on v1 (memory.kmem.tcp.*); memory.kernel is
+   * accepted and ignored by the kernel since 5.16, so it is not written. */
+  if (m->has_kernelTCP && m->kernelTCP != 0 && berth_cgroup_file_exists (dir, "memory.kmem.tcp.limit_in_bytes")
+      && !write_i64 (dir, "memory.kmem.tcp.limit_in_bytes", m->kernelTCP, F ("memory.kernelTCP"), error))
+    return false;
+  if (m->has_kernel)
+    g_debug ("cgroup: memory.kernel is deprecated and ignored");
   return true;
 }
 

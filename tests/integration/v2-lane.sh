@@ -1,0 +1,97 @@
+#!/bin/bash
+# v2-lane.sh: a focused subset of the integration tests (lifecycle, cgroup resources, pause/resume,
+# update, OOM, devices, kill --all, exec) in a throw-away pure cgroup v2 guest (shared/v2vm).
+#
+# Host side (default): boots ONE guest with run-in-v2vm, runs this script with --guest inside it, and
+# turns what the test files print into one TAP stream. Build on the host first; the guest runs the
+# host's binaries (the checkout is shared read-write, / read-only).
+#
+# Env: BERTH (runtime, default build/runtime/berth), V2VM (path of run-in-v2vm), V2VM_TIMEOUT
+# (seconds, default 900: a timeout is one failed test, not a hang), V2_LANE_FILES (test files to
+# run, default "cgroups exec"; lifecycle.sh is long under emulation, cgroups.sh has a lifecycle test), V2_LANE_CGROUPS / V2_LANE_EXEC (space-separated test
+# function names of cgroups.sh / exec.sh to run; "all" = every test; defaults below).
+# Under meson (suite 'v2') it runs only with BERTH_V2_LANE=1, so a plain `meson test` stays fast:
+#     BERTH_V2_LANE=1 meson test -C build --suite v2
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+: "${BERTH:=$TOP/build/runtime/berth}"
+export BERTH
+
+DEFAULT_CGROUPS="t_lifecycle_cgroup t_memory_readback t_cpu_readback t_pids_readback t_hugetlb_readback t_oom_kill
+t_pids_limit_stops_fork t_devices_deny_read t_linux_devices_allowed t_pause_resume t_exec_paused t_update_live
+t_update_errors t_kill_all_host_pidns t_ps t_delete_removes_cgroups"
+DEFAULT_EXEC="t_exit_status t_detach_pid_file t_caps t_namespaces_joined t_errors"
+
+# ------------------------------------------------------------------------------------------ guest
+if [ "${1:-}" = --guest ]; then
+	export TMPDIR=/tmp
+	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd   # bash process substitution
+	echo "# guest: $(uname -r), $(stat -fc %T /sys/fs/cgroup), controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+	for f in ${V2_LANE_FILES:-cgroups exec}; do
+		case $f in
+		cgroups) export T_SELECT=${V2_LANE_CGROUPS:-$DEFAULT_CGROUPS} ;;
+		exec) export T_SELECT=${V2_LANE_EXEC:-$DEFAULT_EXEC} ;;
+		*) unset T_SELECT ;;
+		esac
+		[ "${T_SELECT:-}" = all ] && unset T_SELECT
+		echo "### file $f"
+		bash "$TOP/tests/integration/$f.sh" 2>&1
+		echo "### exit $f $?"
+	done
+	exit 0
+fi
+
+# ------------------------------------------------------------------------------------------- host
+if [ -n "${MESON_TEST_ITERATION:-}" ] && [ "${BERTH_V2_LANE:-}" != 1 ]; then
+	echo "1..0 # SKIP the cgroup v2 lane boots a VM: run it with BERTH_V2_LANE=1 meson test --suite v2"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
+[ -x "$BERTH" ] || { echo "Bail out! runtime not found: $BERTH (build on the host first)"; exit 1; }
+V2VM=${V2VM:-}
+if [ -z "$V2VM" ]; then
+	for c in "$TOP/../shared/v2vm/run-in-v2vm" "$TOP/../../shared/v2vm/run-in-v2vm" /work/shared/v2vm/run-in-v2vm; do
+		[ -x "$c" ] && { V2VM=$c; break; }
+	done
+fi
+[ -n "$V2VM" ] && [ -x "$V2VM" ] || { echo "1..0 # SKIP run-in-v2vm not found (set V2VM)"; exit 0; }
+
+export V2VM_TIMEOUT=${V2VM_TIMEOUT:-900}
+export V2VM_ENV="BERTH V2_LANE_FILES V2_LANE_CGROUPS V2_LANE_EXEC ${V2VM_ENV:-}"
+export V2_LANE_FILES=${V2_LANE_FILES:-cgroups exec} V2_LANE_CGROUPS=${V2_LANE_CGROUPS:-} V2_LANE_EXEC=${V2_LANE_EXEC:-}
+[ -z "$V2_LANE_CGROUPS" ] && unset V2_LANE_CGROUPS
+[ -z "$V2_LANE_EXEC" ] && unset V2_LANE_EXEC
+
+n=0 failed=0 file=- plan_seen=
+t0=$(date +%s)
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+"$V2VM" "$TOP" bash "$TOP/tests/integration/v2-lane.sh" --guest >"$out" 2>&1
+rc=$?
+while IFS= read -r line; do
+	case $line in
+	"### file "*) file=${line#\#\#\# file }; plan_seen= ;;
+	"### exit "*)
+		set -- $line
+		if [ -z "$plan_seen" ]; then
+			n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $3: no TAP plan (exit $4)"
+		fi ;;
+	"ok "* | "not ok "*)
+		n=$((n + 1))
+		status=${line%% [0-9]*}; rest=${line#"$status "}; rest=${rest#* }
+		[ "$status" = "not ok" ] && failed=$((failed + 1))
+		echo "$status $n - $file: ${rest#- }" ;;
+	[0-9]*..[0-9]*) plan_seen=1; echo "# $file: plan $line" ;;
+	"Bail out!"*) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $file: $line" ;;
+	*) echo "# $line" ;;
+	esac
+done <"$out"
+case $rc in
+0) ;;
+124) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - v2 guest timed out after ${V2VM_TIMEOUT}s" ;;
+*) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - run-in-v2vm exited $rc" ;;
+esac
+echo "1..$n"
+echo "# v2 lane: $n tests, $failed failed, $(($(date +%s) - t0)) s"
+[ "$failed" = 0 ]
