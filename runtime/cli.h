@@ -38,3 +38,4 @@ int cmd_pause (const BerthGlobalOptions *g, int argc, char **argv, GError **erro
 int cmd_resume (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
 int cmd_ps (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
 int cmd_features (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
+int cmd_events (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
