@@ -45,6 +45,7 @@ container_unwatch_running (Container *c)
   g_clear_handle_id (&c->oom_src, g_source_remove);
   berth_close_fdp (&c->pidfd);
   berth_close_fdp (&c->oom_efd);
+  berth_close_fdp (&c->netdev_fd);
   unwatch (m, &c->mem_events_wd);
   unwatch (m, &c->cg_events_wd);
   g_clear_pointer (&c->reader, berth_stats_reader_free);
@@ -112,7 +113,7 @@ monitor_container_sample (Container *c, GString *out)
     }
   g_string_append (out, ",\"network_interfaces\":");
   if (c->own_netns)
-    monitor_append_netdev (out, c->pid);
+    monitor_append_netdev (out, &c->netdev_fd, c->pid);
   else
     g_string_append (out, "null");
   g_string_append (out, "}}\n");
@@ -237,7 +238,7 @@ container_add (Monitor *m, const char *id)
   Container *c = g_new0 (Container, 1);
   c->m = m;
   c->id = g_strdup (id);
-  c->pidfd = c->oom_efd = -1;
+  c->pidfd = c->oom_efd = c->netdev_fd = -1;
   c->dir_wd = c->mem_events_wd = c->cg_events_wd = -1;
   g_autofree char *dir = g_build_filename (m->root, id, NULL);
   c->dir_wd = add_watch (m, dir, DIR_MASK, c);

@@ -24,6 +24,7 @@ typedef struct
   bool running;                /* init alive and watched */
   pid_t pid;
   bool own_netns;              /* network_interfaces are meaningful */
+  int netdev_fd;               /* /proc/PID/net/dev, -1 */
   BerthCgroup *cgroup;
   BerthStatsReader *reader;
   int pidfd;
@@ -86,5 +87,6 @@ void monitor_container_ended (Monitor *m, Container *c);
 void monitor_check_idle (Monitor *m);
 
 /* netdev.c: network_interfaces from /proc/PID/net/dev (appends the JSON
- * value: an array, or null when unreadable). */
-void monitor_append_netdev (GString *out, pid_t pid);
+ * value: an array, or null when unreadable).  *fdp caches the open file
+ * (-1: open it now); the caller closes it when the container ends. */
+void monitor_append_netdev (GString *out, int *fdp, pid_t pid);

@@ -14,12 +14,17 @@
 #include <unistd.h>
 
 void
-monitor_append_netdev (GString *out, pid_t pid)
+monitor_append_netdev (GString *out, int *fdp, pid_t pid)
 {
-  char path[64], buf[16384];
-  g_snprintf (path, sizeof path, "/proc/%d/net/dev", (int) pid);
-  berth_autofd int fd = open (path, O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd < 0 ? -1 : read (fd, buf, sizeof buf - 1);
+  char buf[16384];
+  if (*fdp < 0)
+    {
+      char path[64];
+      g_snprintf (path, sizeof path, "/proc/%d/net/dev", (int) pid);
+      *fdp = open (path, O_RDONLY | O_CLOEXEC);
+    }
+  /* Kept open (it pins the netns, not the cgroup) and re-read from 0. */
+  ssize_t n = *fdp < 0 ? -1 : pread (*fdp, buf, sizeof buf - 1, 0);
   if (n <= 0)
     {
       g_string_append (out, "null");

@@ -198,18 +198,21 @@ cmd_events (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
       if (req.interval_ns == 0)
         return berth_fail (error, "events: --interval: must be greater than 0, not \"%s\"", interval), 1;
     }
+  /* Cheap checks here (no state parsing on the hot path); whether the
+   * container is running is the monitor's answer. */
+  berth_autofd int root_fd = berth_state_root_open (g->root, all, error);
   if (!all)
     {
-      __attribute__ ((cleanup (berth_container_close))) BerthContainer c;
-      if (!berth_container_open (g, argv[1], false, &c, error))
+      struct stat st;
+      if (!berth_id_validate (argv[1], error))
         return 1;
-      if (c.state == NULL)
-        return berth_fail (error, "events: container \"%s\" is being created", argv[1]), 1;
-      if (berth_container_status (&c) == BERTH_STATUS_STOPPED)
-        return berth_fail (error, "events: container \"%s\" is not running", argv[1]), 1;
+      if (root_fd < 0 || fstatat (root_fd, argv[1], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode))
+        {
+          g_clear_error (error);
+          return berth_fail_code (error, ENOENT, "container \"%s\" does not exist", argv[1]), 1;
+        }
       req.id = g_strdup (argv[1]);
     }
-  berth_autofd int root_fd = berth_state_root_open (g->root, all, error);
   if (root_fd < 0)
     return 1;
   for (int attempt = 0; attempt < START_ATTEMPTS; attempt++)

@@ -162,8 +162,28 @@ struct BerthStatsReader
   int dfd[D_COUNT];          /* O_PATH dir fds, -1 when absent; v2: all the same fd */
   bool hugetlb_v2;           /* hugetlb.<size>.current/events rather than v1 files */
   char **hugepage_sizes;     /* sorted, as runc's map keys */
+  GHashTable *files;         /* name -> OpenFile*: kept open, re-read with pread */
   char buf[65536];           /* the file being parsed */
 };
+
+/* The files a reader has opened: kept open and re-read with pread at offset
+ * 0 (cgroup and proc files are seq_files: reading from 0 regenerates them),
+ * one syscall per file and sample.  An open cgroup file does not keep the
+ * cgroup busy; once it is removed, reads fail with ENODEV. fd -1 = absent. */
+typedef struct
+{
+  char *name;
+  int fd;
+} OpenFile;
+
+static void
+open_file_free (OpenFile *f)
+{
+  if (f->fd >= 0)
+    close (f->fd);
+  g_free (f->name);
+  g_free (f);
+}
 
 static int
 open_dir_path (const char *dir)
@@ -195,6 +215,7 @@ berth_stats_reader_free (BerthStatsReader *r)
       if (!dup_of_earlier)
         close (r->dfd[i]);
     }
+  g_clear_pointer (&r->files, g_hash_table_unref);
   g_strfreev (r->hugepage_sizes);
   g_free (r);
 }
@@ -205,6 +226,7 @@ berth_stats_reader_new (const BerthCgroup *cg, GError **error)
   g_autoptr (BerthStatsReader) r = g_new0 (BerthStatsReader, 1);
   for (int i = 0; i < D_COUNT; i++)
     r->dfd[i] = -1;
+  r->files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) open_file_free);
   r->mode = cg->mode;
   r->dfd[D_UNIFIED] = open_dir_path (cg->unified_dir);
   if (cg->mode == BERTH_CGROUP_V2)
@@ -236,29 +258,37 @@ berth_stats_reader_new (const BerthCgroup *cg, GError **error)
   return g_steal_pointer (&r);
 }
 
-/* Read dir/name into r->buf (NUL-terminated); NULL when it cannot be read. */
+/* File names are unique across a cgroup's hierarchies (v2: one directory). */
+static int
+file_fd (BerthStatsReader *r, int which, const char *name)
+{
+  OpenFile *f = g_hash_table_lookup (r->files, name);
+  if (f != NULL)
+    return f->fd;
+  int fd = r->dfd[which] >= 0 ? openat (r->dfd[which], name, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+  if (fd < 0 && r->dfd[which] >= 0 && errno != ENOENT)
+    return -1;              /* transient: try again next time */
+  f = g_new0 (OpenFile, 1);
+  f->name = g_strdup (name);
+  f->fd = fd;
+  g_hash_table_insert (r->files, f->name, f);
+  return fd;
+}
+
+/* Read dir/name into r->buf (NUL-terminated); NULL when it cannot be read.
+ * One pread: a seq_file read returns every record that fits the buffer. */
 static const char *
 rd (BerthStatsReader *r, int which, const char *name)
 {
-  int dfd = r->dfd[which];
-  if (dfd < 0)
-    return NULL;
-  berth_autofd int fd = openat (dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  int fd = file_fd (r, which, name);
   if (fd < 0)
     return NULL;
-  size_t len = 0;
-  while (len < sizeof r->buf - 1)
-    {
-      ssize_t n = read (fd, r->buf + len, sizeof r->buf - 1 - len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return NULL;
-      if (n == 0)
-        break;
-      len += (size_t) n;
-    }
-  r->buf[len] = '\0';
+  ssize_t n;
+  while ((n = pread (fd, r->buf, sizeof r->buf - 1, 0)) < 0 && errno == EINTR)
+    ;
+  if (n < 0)
+    return NULL;
+  r->buf[n] = '\0';
   return r->buf;
 }
 
