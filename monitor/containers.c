@@ -48,6 +48,9 @@ container_unwatch_running (Container *c)
   berth_close_fdp (&c->netdev_fd);
   unwatch (m, &c->mem_events_wd);
   unwatch (m, &c->cg_events_wd);
+  for (guint i = 0; c->config_wds && i < c->config_wds->len; i++)
+    unwatch (m, &g_array_index (c->config_wds, int, i));
+  g_clear_pointer (&c->config_wds, g_array_unref);
   g_clear_pointer (&c->reader, berth_stats_reader_free);
   g_clear_pointer (&c->cgroup, berth_cgroup_free);
 }
@@ -171,6 +174,23 @@ add_watch (Monitor *m, const char *path, uint32_t mask, Container *c)
   return wd;
 }
 
+/* The reader's config files (limits): re-read only after a write to them. */
+static int
+watch_config_file (int fd, gpointer data)
+{
+  Container *c = data;
+  char path[64];
+  g_snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+  int wd = add_watch (c->m, path, IN_MODIFY, c);
+  if (wd >= 0)
+    {
+      if (c->config_wds == NULL)
+        c->config_wds = g_array_new (FALSE, FALSE, sizeof (int));
+      g_array_append_val (c->config_wds, wd);
+    }
+  return wd;
+}
+
 static bool
 has_own_netns (Monitor *m, pid_t pid)
 {
@@ -226,6 +246,7 @@ container_load (Container *c)
     }
   c->cgroup = g_steal_pointer (&cg);
   c->reader = g_steal_pointer (&reader);
+  berth_stats_reader_set_config_watch (c->reader, watch_config_file, c);
   c->pidfd = berth_steal_fd (&pidfd);
   c->pidfd_src = g_unix_fd_add (c->pidfd, G_IO_IN, on_pidfd, c);
 }
@@ -275,6 +296,11 @@ monitor_container_get (Monitor *m, const char *id)
 static void
 on_cgroup_file (Container *c, int wd)
 {
+  if (wd != c->mem_events_wd && wd != c->cg_events_wd)
+    {
+      berth_stats_reader_config_changed (c->reader, wd);
+      return;
+    }
   if (wd == c->mem_events_wd)
     {
       if (oom_counter_grew (c))
@@ -333,6 +359,10 @@ on_inotify (int fd, GIOCondition cond, gpointer data)
             c->mem_events_wd = -1;
           else if (ev->wd == c->cg_events_wd)
             c->cg_events_wd = -1;
+          else
+            for (guint i = 0; c->config_wds && i < c->config_wds->len; i++)
+              if (g_array_index (c->config_wds, int, i) == ev->wd)
+                g_array_index (c->config_wds, int, i) = -1;
           continue;
         }
       if (ev->wd == c->dir_wd)

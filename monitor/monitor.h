@@ -34,6 +34,7 @@ typedef struct
   int mem_events_wd;           /* v2: memory.events, cgroup.events */
   int cg_events_wd;
   int64_t oom_kills;
+  GArray *config_wds;          /* int: IN_MODIFY watches on limit files */
 } Container;
 
 struct Client

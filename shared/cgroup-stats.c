@@ -163,6 +163,8 @@ struct BerthStatsReader
   bool hugetlb_v2;           /* hugetlb.<size>.current/events rather than v1 files */
   char **hugepage_sizes;     /* sorted, as runc's map keys */
   GHashTable *files;         /* name -> OpenFile*: kept open, re-read with pread */
+  BerthStatsWatchFn watch_fn;  /* config files: re-read only after a change */
+  gpointer watch_data;
   char buf[65536];           /* the file being parsed */
 };
 
@@ -174,6 +176,9 @@ typedef struct
 {
   char *name;
   int fd;
+  int watch;              /* config file watched for changes, -1 */
+  bool valid;             /* cached holds the content since the last change */
+  char *cached;
 } OpenFile;
 
 static void
@@ -181,6 +186,7 @@ open_file_free (OpenFile *f)
 {
   if (f->fd >= 0)
     close (f->fd);
+  g_free (f->cached);
   g_free (f->name);
   g_free (f);
 }
@@ -271,6 +277,7 @@ file_fd (BerthStatsReader *r, int which, const char *name)
   f = g_new0 (OpenFile, 1);
   f->name = g_strdup (name);
   f->fd = fd;
+  f->watch = -1;
   g_hash_table_insert (r->files, f->name, f);
   return fd;
 }
@@ -307,6 +314,65 @@ num (const char *s, uint64_t *v)
   errno = 0;
   *v = strtoull (s, &end, 10);
   return errno == 0;
+}
+
+/* A configuration file (a limit, a cpuset flag): it changes only when
+ * written, and a write is an IN_MODIFY on it, so with a watch function its
+ * content is read again only after a change (the watch is placed before the
+ * first read, so no change is missed). */
+static const char *
+rd_config (BerthStatsReader *r, int which, const char *name)
+{
+  if (r->watch_fn == NULL)
+    return rd (r, which, name);
+  int fd = file_fd (r, which, name);
+  OpenFile *f = g_hash_table_lookup (r->files, name);
+  if (fd < 0 || f == NULL)
+    return NULL;
+  if (f->watch < 0 && f->cached == NULL)
+    {
+      f->watch = r->watch_fn (fd, r->watch_data);
+      f->cached = g_strdup ("");    /* marks "watch attempted" */
+    }
+  if (f->watch >= 0 && f->valid)
+    {
+      g_strlcpy (r->buf, f->cached, sizeof r->buf);
+      return r->buf;
+    }
+  const char *t = rd (r, which, name);
+  if (t != NULL && f->watch >= 0)
+    {
+      g_free (f->cached);
+      f->cached = g_strdup (t);
+      f->valid = true;
+    }
+  return t;
+}
+
+static uint64_t
+rd_config_u64 (BerthStatsReader *r, int which, const char *name)
+{
+  const char *t = rd_config (r, which, name);
+  uint64_t v = 0;
+  return t != NULL && num (t, &v) ? v : 0;
+}
+
+void
+berth_stats_reader_set_config_watch (BerthStatsReader *r, BerthStatsWatchFn fn, gpointer data)
+{
+  r->watch_fn = fn;
+  r->watch_data = data;
+}
+
+void
+berth_stats_reader_config_changed (BerthStatsReader *r, int watch)
+{
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, r->files);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (((OpenFile *) v)->watch == watch)
+      ((OpenFile *) v)->valid = false;
 }
 
 static uint64_t
@@ -482,20 +548,28 @@ append_cpu (BerthStatsReader *r, GString *out)
     }
   else
     {
-      kv_omitempty (out, "total", rd_u64 (r, D_CPUACCT, "cpuacct.usage", NULL));
+      /* cpuacct.usage is the sum of cpuacct.usage_percpu (the same per-cpu
+       * counters): one read for both. */
       const char *t = rd (r, D_CPUACCT, "cpuacct.usage_percpu");
       if (t != NULL && *t)
         {
-          g_string_append (out, "\"percpu\":[");
+          g_autoptr (GString) list = g_string_new (NULL);
+          uint64_t total = 0;
           for (char *p = (char *) t, *end;; p = end)
             {
               while (*p == ' ' || *p == '\n')
                 p++;
               if (*p < '0' || *p > '9')
                 break;
-              berth_json_u64 (out, strtoull (p, &end, 10));
-              g_string_append_c (out, ',');
+              uint64_t v = strtoull (p, &end, 10);
+              total += v;
+              berth_json_u64 (list, v);
+              g_string_append_c (list, ',');
             }
+          kv_omitempty (out, "total", total);
+          berth_json_key (out, "percpu");
+          g_string_append_c (out, '[');
+          g_string_append_len (out, list->str, list->len);
           close_obj (out, ']');
         }
       /* cpuacct.usage_all: "cpu user system" then one line per cpu. */
@@ -558,9 +632,9 @@ append_cpuset (BerthStatsReader *r, GString *out)
       if (strcmp (files[i], "mems") == 0)
         cpu_list (out, "mems", rd (r, D_CPUSET, v2 ? "cpuset.mems.effective" : "cpuset.mems"));
       else
-        kv (out, files[i], v2 ? 0 : rd_u64 (r, D_CPUSET, name, NULL));
+        kv (out, files[i], v2 ? 0 : rd_config_u64 (r, D_CPUSET, name));
     }
-  const char *t = v2 ? NULL : rd (r, D_CPUSET, "cpuset.sched_relax_domain_level");
+  const char *t = v2 ? NULL : rd_config (r, D_CPUSET, "cpuset.sched_relax_domain_level");
   berth_json_key (out, "sched_relax_domain_level");
   berth_json_i64 (out, t ? g_ascii_strtoll (t, NULL, 10) : 0);
   g_string_append (out, "},");
@@ -595,7 +669,7 @@ mem_entry_v1 (BerthStatsReader *r, GString *out, const char *key, const char *pr
       mem_entry (out, key, 0, 0, 0, 0);
       return true;
     }
-  mem_entry (out, key, rd_u64 (r, D_MEMORY, l, NULL), usage, rd_u64 (r, D_MEMORY, m, NULL),
+  mem_entry (out, key, rd_config_u64 (r, D_MEMORY, l), usage, rd_u64 (r, D_MEMORY, m, NULL),
              rd_u64 (r, D_MEMORY, f, NULL));
   return true;
 }
@@ -640,14 +714,14 @@ append_memory (BerthStatsReader *r, GString *out)
       uint64_t usage = rd_u64 (r, D_MEMORY, "memory.current", &found);
       if (!found)
         return false;
-      uint64_t limit = rd_u64 (r, D_MEMORY, "memory.max", NULL);
+      uint64_t limit = rd_config_u64 (r, D_MEMORY, "memory.max");
       uint64_t peak = rd_u64 (r, D_MEMORY, "memory.peak", NULL);
       const char *ev = rd (r, D_MEMORY, "memory.events");
       uint64_t failcnt = ev ? keyed_in (ev, "max", ' ') : 0;
       mem_entry (out, "usage", limit, usage, peak, failcnt);
       /* runc reports swap as memory+swap, like v1's memsw. */
       uint64_t swap = rd_u64 (r, D_MEMORY, "memory.swap.current", NULL);
-      uint64_t swap_limit = rd_u64 (r, D_MEMORY, "memory.swap.max", NULL);
+      uint64_t swap_limit = rd_config_u64 (r, D_MEMORY, "memory.swap.max");
       if (swap_limit != UINT64_MAX)
         swap_limit = limit > UINT64_MAX - swap_limit ? UINT64_MAX : swap_limit + limit;
       mem_entry (out, "swap", swap_limit, swap + usage, 0, 0);
@@ -673,7 +747,7 @@ append_pids (BerthStatsReader *r, GString *out)
 {
   g_string_append (out, "\"pids\":{");
   kv_omitempty (out, "current", rd_u64 (r, D_PIDS, "pids.current", NULL));
-  uint64_t limit = rd_u64 (r, D_PIDS, "pids.max", NULL);
+  uint64_t limit = rd_config_u64 (r, D_PIDS, "pids.max");
   kv_omitempty (out, "limit", limit == UINT64_MAX ? 0 : limit);   /* runc: "max" is 0 */
   close_obj (out, '}');
 }

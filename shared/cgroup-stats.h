@@ -26,6 +26,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthStatsReader, berth_stats_reader_free)
  * gone; missing optional files leave their keys out or zero, as runc does. */
 bool berth_stats_reader_append_json (BerthStatsReader *reader, GString *out, GError **error);
 
+/* Configuration files (limits, cpuset flags) change only when written, and
+ * a write raises IN_MODIFY on the file.  With a watch function (called once
+ * per such file with its open fd; it returns a watch id >= 0, e.g. an
+ * inotify wd on /proc/self/fd/FD, or -1), those files are read again only
+ * after berth_stats_reader_config_changed (id).  Without one, every file is
+ * read at every sample. */
+typedef int (*BerthStatsWatchFn) (int fd, gpointer data);
+void berth_stats_reader_set_config_watch (BerthStatsReader *reader, BerthStatsWatchFn fn, gpointer data);
+void berth_stats_reader_config_changed (BerthStatsReader *reader, int watch_id);
+
 /* The cgroup's oom_kill counter (v1 memory.oom_control, v2 memory.events);
  * -1 when it cannot be read (cgroup gone). */
 int64_t berth_stats_reader_oom_kills (BerthStatsReader *reader);

@@ -10,6 +10,9 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include "util.h"
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -111,6 +114,26 @@ member_object (JsonObject *o, const char *path)
   return o;
 }
 
+static int
+watch_fn (int fd, gpointer data)
+{
+  char path[64];
+  g_snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+  return inotify_add_watch (GPOINTER_TO_INT (data), path, IN_MODIFY);
+}
+
+static uint64_t
+pids_limit (BerthStatsReader *r)
+{
+  g_autoptr (GString) s = g_string_new ("{");
+  g_assert_true (berth_stats_reader_append_json (r, s, NULL));
+  g_string_append_c (s, '}');
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, s->str, -1, NULL));
+  JsonObject *pids = json_object_get_object_member (json_node_get_object (json_parser_get_root (p)), "pids");
+  return json_object_has_member (pids, "limit") ? (uint64_t) json_object_get_int_member (pids, "limit") : 0;
+}
+
 /* A child in a fresh cgroup touching 8 MiB: the sample is valid JSON with
  * runc's layout, and shows the memory and the one pid. */
 static void
@@ -184,6 +207,28 @@ test_reader (void)
   g_assert_cmpint (json_object_get_int_member (member_object (data, "pids"), "current"), ==, 1);
   g_assert_nonnull (member_object (data, "memory.raw"));
   g_assert_cmpint (berth_stats_reader_oom_kills (r), ==, 0);
+
+  /* Config files are re-read only after a change: a write to pids.max is an
+   * IN_MODIFY on it, which invalidates the cached value. */
+  g_autoptr (BerthStatsReader) w = berth_stats_reader_new (cg, &error);
+  int ifd = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
+  g_assert_cmpint (ifd, >=, 0);
+  berth_stats_reader_set_config_watch (w, watch_fn, GINT_TO_POINTER (ifd));
+  g_assert_cmpuint (pids_limit (w), ==, 0);                  /* "max" is 0, as runc */
+  const char *pdir = berth_cgroup_dir (cg, "pids");
+  g_autofree char *pmax = g_build_filename (pdir, "pids.max", NULL);
+  g_assert_true (berth_write_file_at (AT_FDCWD, pmax, "77"));
+  struct { struct inotify_event ev; char name[256]; } ev;
+  g_assert_cmpint (read (ifd, &ev, sizeof ev), >=, (ssize_t) sizeof ev.ev);
+  g_assert_true (ev.ev.mask & IN_MODIFY);
+  berth_stats_reader_config_changed (w, ev.ev.wd);
+  g_assert_cmpuint (pids_limit (w), ==, 77);
+  g_assert_true (berth_write_file_at (AT_FDCWD, pmax, "88"));
+  g_assert_cmpuint (pids_limit (w), ==, 77);                 /* cached until told */
+  g_assert_cmpint (read (ifd, &ev, sizeof ev), >=, (ssize_t) sizeof ev.ev);
+  berth_stats_reader_config_changed (w, ev.ev.wd);
+  g_assert_cmpuint (pids_limit (w), ==, 88);
+  close (ifd);
 
   kill (pid, SIGKILL);
   waitpid (pid, NULL, 0);
