@@ -288,7 +288,13 @@ Container *
 monitor_container_get (Monitor *m, const char *id)
 {
   Container *c = g_hash_table_lookup (m->containers, id);
-  if (c != NULL && !c->running)
+  if (c == NULL)
+    {
+      /* Created just now: its inotify event may not have been read yet. */
+      container_add (m, id);
+      return g_hash_table_lookup (m->containers, id);
+    }
+  if (!c->running)
     container_load (c);       /* state.json may have been written just now */
   return c;
 }
