@@ -47,6 +47,11 @@ t_stats_shape() {
 	jq -e '.data.memory.raw | length > 5' <<<"$STATS" >/dev/null || t_fail "memory.raw missing"
 	jq -e '.data.memory | has("usage") and has("swap") and has("kernel") and has("kernelTCP")' <<<"$STATS" >/dev/null \
 		|| t_fail "memory entries missing"
+	if [ "$T_RT_KIND" = berth ]; then
+		# The container's own network namespace: its loopback, with runc's (Go field) names.
+		jq -e '.data.network_interfaces | map(select(.Name == "lo" and has("RxBytes") and has("TxDropped"))) | length == 1' \
+			<<<"$STATS" >/dev/null || t_fail "network_interfaces has no lo entry:" "$(jq -c .data.network_interfaces <<<"$STATS")"
+	fi
 	rt_ok kill "$id" KILL; wait_status "$id" stopped; rt_ok delete "$id"
 	wait_monitor_gone
 }
