@@ -120,9 +120,10 @@ t_oom_event() {
 	local out=$TD/events.out
 	"$BERTH" --root "$T_ROOT" events --interval 100ms "$id" >"$out" 2>"$TD/events.err" &
 	local ev=$!
-	sleep 0.3
-	touch "$b/rootfs/tmp/go"
 	local i=0
+	while ! grep -q '"type":"stats"' "$out" && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+	touch "$b/rootfs/tmp/go"
+	i=0
 	while ! grep -q '"type":"oom"' "$out" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 	grep -q '"type":"oom"' "$out" || { kill $ev; t_fail "no oom event within 10 s:" "$(tail -c 300 "$out")"; }
 	assert_eq "$(grep '"type":"oom"' "$out" | head -n1)" "{\"type\":\"oom\",\"id\":\"$id\"}" "oom line"
@@ -159,7 +160,9 @@ t_delete_ends_stream() {
 	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
 	"$BERTH" --root "$T_ROOT" events --interval 100ms "$id" >"$TD/ev.out" 2>"$TD/ev.err" &
 	local ev=$!
-	sleep 0.5
+	# Delete once the stream is flowing (slow machines: the v2 VM).
+	local i=0
+	while ! grep -q '"type":"stats"' "$TD/ev.out" && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
 	rt_ok delete --force "$id"
 	local rc=0; timeout 5 tail --pid=$ev -f /dev/null || rc=$?
 	[ $rc = 0 ] || { kill $ev; t_fail "events still running 5 s after delete"; }
