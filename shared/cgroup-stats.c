@@ -270,7 +270,10 @@ file_fd (BerthStatsReader *r, int which, const char *name)
 {
   OpenFile *f = g_hash_table_lookup (r->files, name);
   if (f != NULL)
-    return f->fd;
+    {
+      errno = ENOENT;
+      return f->fd;
+    }
   int fd = r->dfd[which] >= 0 ? openat (r->dfd[which], name, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
   if (fd < 0 && r->dfd[which] >= 0 && errno != ENOENT)
     return -1;              /* transient: try again next time */
@@ -288,6 +291,9 @@ static const char *
 rd (BerthStatsReader *r, int which, const char *name)
 {
   int fd = file_fd (r, which, name);
+  berth_autofd int once_fd = -1;
+  if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+    fd = once_fd = openat (r->dfd[which], name, O_RDONLY | O_CLOEXEC | O_NOCTTY);   /* out of fds: open per read */
   if (fd < 0)
     return NULL;
   ssize_t n;

@@ -86,6 +86,12 @@ def wait_monitor_gone():
             return
         time.sleep(0.05)
 
+med = statistics.median
+base = {k: [run(a) for _ in range(N)] for k, a in (("true", ["/bin/true"]), ("berth --version", [B, "--version"]))}
+print("# 0. process start-up on this machine (the floor under any client)")
+for k, v in base.items():
+    print(f"{k}: wall {med(x[0] for x in v):.1f} ms, cpu {med(x[1] for x in v):.1f} ms")
+print(f"load average: {open('/proc/loadavg').read().split()[0]} on {os.cpu_count()} cpus")
 print(f"# 1. one `events --stats` sample, {N} interleaved runs (median)")
 bw, bc, rw, rc, cold_w, cold_c, mon = [], [], [], [], [], [], []
 for i in range(N):
