@@ -9,35 +9,6 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
-static const char *const cap_names[] = {
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-  "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-  "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
-  "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
-  "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
-  "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
-  "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-  "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
-  "CAP_CHECKPOINT_RESTORE",
-};
-
-int
-berth_cap_from_name (const char *name)
-{
-  if (name == NULL)
-    return -1;
-  for (size_t i = 0; i < G_N_ELEMENTS (cap_names); i++)
-    if (strcmp (name, cap_names[i]) == 0)
-      return (int) i;
-  return -1;
-}
-
-const char *
-berth_cap_to_name (int cap)
-{
-  return cap >= 0 && (size_t) cap < G_N_ELEMENTS (cap_names) ? cap_names[cap] : NULL;
-}
-
 int
 berth_cap_last_cap (void)
 {
@@ -58,7 +29,7 @@ names_to_mask (char *const *names, const char *set, int last_cap, uint64_t *ret,
   uint64_t mask = 0;
   for (size_t i = 0; names != NULL && names[i] != NULL; i++)
     {
-      int cap = berth_cap_from_name (names[i]);
+      int cap = berth_capability_from_name (names[i]);
       if (cap < 0)
         return berth_fail (error, ".process.capabilities.%s: unknown capability \"%s\"", set, names[i]);
       if (cap > last_cap)
@@ -76,7 +47,7 @@ bool
 berth_capabilities_validate (char *const *names, const char *json_path, GError **error)
 {
   for (size_t i = 0; names != NULL && names[i] != NULL; i++)
-    if (berth_cap_from_name (names[i]) < 0)
+    if (berth_capability_from_name (names[i]) < 0)
       return berth_fail (error, "%s: unknown capability \"%s\"", json_path, names[i]);
   return true;
 }
@@ -107,9 +78,9 @@ berth_capabilities_drop_bounding (uint64_t keep, int last_cap, GError **error)
         continue;
       int r = prctl (PR_CAPBSET_READ, (unsigned long) cap, 0, 0, 0);
       if (r < 0)
-        return berth_fail_errno (error, errno, "prctl PR_CAPBSET_READ %s", berth_cap_to_name (cap) ?: "?");
+        return berth_fail_errno (error, errno, "prctl PR_CAPBSET_READ %s", berth_capability_name (cap) ?: "?");
       if (r == 1 && prctl (PR_CAPBSET_DROP, (unsigned long) cap, 0, 0, 0) < 0)
-        return berth_fail_errno (error, errno, ".process.capabilities.bounding: drop %s", berth_cap_to_name (cap) ?: "?");
+        return berth_fail_errno (error, errno, ".process.capabilities.bounding: drop %s", berth_capability_name (cap) ?: "?");
     }
   return true;
 }
@@ -129,13 +100,13 @@ explain_capset_failure (const BerthCapMasks *m, int errnum, GError **error)
         {
           cap_free (cur);
           return berth_fail_errno (error, errnum, ".process.capabilities.%s: %s is not in the runtime's permitted or bounding set",
-                                   set, berth_cap_to_name (cap) ?: "?");
+                                   set, berth_capability_name (cap) ?: "?");
         }
       if ((m->inheritable & bit) && prctl (PR_CAPBSET_READ, (unsigned long) cap, 0, 0, 0) == 0)
         {
           cap_free (cur);
           return berth_fail_errno (error, errnum, ".process.capabilities.inheritable: %s is not in the bounding set",
-                                   berth_cap_to_name (cap) ?: "?");
+                                   berth_capability_name (cap) ?: "?");
         }
     }
   if (cur != NULL)
@@ -179,10 +150,10 @@ berth_capabilities_set (const BerthCapMasks *m, GError **error)
            * (CVE-2022-29162); runc skips what the kernel refuses: so do we. */
           if (e == EPERM && !(m->inheritable & m->permitted & (UINT64_C (1) << cap)))
             {
-              berth_debug ("ambient %s skipped: not both permitted and inheritable", berth_cap_to_name (cap) ?: "?");
+              berth_debug ("ambient %s skipped: not both permitted and inheritable", berth_capability_name (cap) ?: "?");
               continue;
             }
-          return berth_fail_errno (error, e, ".process.capabilities.ambient: raise %s", berth_cap_to_name (cap) ?: "?");
+          return berth_fail_errno (error, e, ".process.capabilities.ambient: raise %s", berth_capability_name (cap) ?: "?");
         }
     }
   return true;

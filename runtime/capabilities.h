@@ -12,11 +12,6 @@ typedef struct
   uint64_t bounding, effective, permitted, inheritable, ambient;
 } BerthCapMasks;
 
-/* "CAP_CHOWN" -> 0 ... "CAP_CHECKPOINT_RESTORE" -> 40; -1 if unknown.  Names
- * are exact (upper case, with the CAP_ prefix), as runc accepts them. */
-int berth_cap_from_name (const char *name);
-/* The name of capability `cap` or NULL. */
-const char *berth_cap_to_name (int cap);
 
 /* The highest capability the running kernel knows (probed with
  * PR_CAPBSET_READ, cached). */

@@ -107,7 +107,13 @@ run_foreground (const BerthGlobalOptions *g, BerthCreateOptions *opts, bool keep
   SyncType type;
   g_autofree char *payload = NULL;
   g_autoptr (GError) start_error = NULL;
-  if (!sync_send (c.sync_fd, SYNC_START, NULL, &start_error)
+  g_autofree char *created_json = NULL;
+  {
+    __attribute__ ((cleanup (berth_container_close))) BerthContainer ct0;
+    if (berth_container_open (g, opts->id, false, &ct0, NULL) && ct0.state != NULL)
+      created_json = berth_state_oci_json (ct0.state, BERTH_STATUS_CREATED, false);
+  }
+  if (!sync_send (c.sync_fd, SYNC_START, created_json, &start_error)
       || (sync_recv (c.sync_fd, &type, &payload, &start_error) && type == SYNC_ERROR))
     {
       if (start_error == NULL)

@@ -122,6 +122,27 @@ cmd_list (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
   return 0;
 }
 
+/* A container init that was started a moment ago may not have installed its
+ * handler yet: the kernel would silently drop the signal (an init ignores
+ * signals it has no handler for).  `kill` right after `start` is common
+ * (tests, scripts), so give a young init a short, bounded chance to install
+ * it.  An old init without a handler is signalled at once. */
+#define YOUNG_INIT_SECONDS 3.0
+#define HANDLER_WAIT_MS 1000
+
+static void
+wait_for_signal_handler (const BerthContainer *c, int signo)
+{
+  pid_t pid = c->state->pid;
+  if (!berth_proc_signal_dropped_by_init (pid, signo))
+    return;
+  double age = berth_proc_age (c->state->pid_start_time);
+  if (age < 0 || age > YOUNG_INIT_SECONDS)
+    return;
+  for (int waited = 0; waited < HANDLER_WAIT_MS && berth_proc_signal_dropped_by_init (pid, signo); waited += 5)
+    g_usleep (5000);
+}
+
 int
 cmd_kill (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
 {
@@ -154,6 +175,7 @@ cmd_kill (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
       return 0;
     }
   berth_autofd int pidfd = berth_pidfd_open_checked (c.state->pid, c.state->pid_start_time);
+  wait_for_signal_handler (&c, signo);
   if (pidfd < 0 || berth_pidfd_send_signal (pidfd, signo) < 0)
     {
       if (errno == ESRCH)

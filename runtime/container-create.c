@@ -236,7 +236,11 @@ drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, 
   if (cgroup != NULL && !placed_by_clone && !berth_cgroup_enter (cgroup, pid, error))
     return false;
 
+  /* createRuntime and createContainer hooks see "creating" (runtime-spec);
+   * prestart sees "created", as with crun (the OCI runtime-tools suite
+   * checks it). */
   g_autofree char *creating_json = berth_state_oci_json (st, BERTH_STATUS_CREATING, false);
+  g_autofree char *created_json = berth_state_oci_json (st, BERTH_STATUS_CREATED, false);
   if (!sync_send (sync_fd, SYNC_GO, creating_json, error))
     return false;
 
@@ -249,7 +253,7 @@ drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, 
       switch (type)
         {
         case SYNC_CREATE_RUNTIME:
-          if (!berth_hooks_run (&spec->hooks.prestart, "prestart", creating_json, false, error)
+          if (!berth_hooks_run (&spec->hooks.prestart, "prestart", created_json, false, error)
               || !berth_hooks_run (&spec->hooks.createRuntime, "createRuntime", creating_json, false, error))
             return false;
           if (!sync_send (sync_fd, SYNC_CREATE_RUNTIME_DONE, NULL, error))

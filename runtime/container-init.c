@@ -5,6 +5,7 @@
 
 #include "console.h"
 #include "error.h"
+#include "fs-safety.h"
 #include "hooks.h"
 #include "process-attrs.h"
 #include "rootfs.h"
@@ -132,6 +133,15 @@ static bool
 change_to_cwd (const BerthProcess *process, GError **error)
 {
   const char *cwd = process->cwd ? process->cwd : "/";
+  if (chdir (cwd) < 0 && errno == ENOENT)
+    {
+      /* runc creates a missing cwd; do it inside the root, never following
+       * a symlink out of it. */
+      berth_autofd int root_fd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      berth_autofd int dir_fd = root_fd < 0 ? -1 : berth_create_in_root (root_fd, cwd, true, ".process.cwd", error);
+      if (dir_fd < 0)
+        return false;
+    }
   if (chdir (cwd) < 0)
     return berth_fail_errno (error, errno, "config.json: .process.cwd: chdir %s", cwd);
   /* CVE-2024-21626: a cwd reached through a leaked host fd is outside our
@@ -145,11 +155,11 @@ change_to_cwd (const BerthProcess *process, GError **error)
 /* Block until `start` (or, for a foreground run, our parent) says go.
  * Returns the fd errors must be reported on from now on. */
 static int
-wait_for_start (BerthInitContext *ctx, GError **error)
+wait_for_start (BerthInitContext *ctx, char **ret_state_json, GError **error)
 {
   if (ctx->opts->foreground)
     {
-      if (!sync_expect (ctx->sync_fd, SYNC_START, NULL, error))
+      if (!sync_expect (ctx->sync_fd, SYNC_START, ret_state_json, error))
         return -1;
       return ctx->sync_fd;
     }
@@ -162,13 +172,9 @@ wait_for_start (BerthInitContext *ctx, GError **error)
         return -1;
       }
   berth_close_fdp (&ctx->start_listen_fd);
-  char byte;
-  ssize_t n;
-  while ((n = read (conn, &byte, 1)) < 0 && errno == EINTR)
-    ;
-  if (n != 1)
+  if (!sync_expect (conn, SYNC_START, ret_state_json, error))
     {
-      berth_fail (error, "wait for start: connection closed");
+      close (conn);
       return -1;
     }
   return conn;
@@ -249,10 +255,18 @@ berth_container_init (BerthInitContext *ctx)
   int notify_fd = -1;
   /* Without noNewPrivileges, loading a filter needs CAP_SYS_ADMIN: load it
    * before dropping privileges (as runc); with it, as late as possible. */
+  /* Verify the cwd before any filter loads: a profile may deny getcwd. */
+  if (!change_to_cwd (process, &error))
+    init_fail (ctx->sync_fd, false, error);
   if (seccomp != NULL && !process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
     init_fail (ctx->sync_fd, false, error);
-  if (!berth_apply_identity (process, &error) || !change_to_cwd (process, &error))
-    init_fail (ctx->sync_fd, false, error);
+  /* chdir again as the container user so its permissions apply (as runc). */
+  if (!berth_apply_identity (process, &error) || chdir (process->cwd ? process->cwd : "/") < 0)
+    {
+      if (error == NULL)
+        berth_fail_errno (&error, errno, "config.json: .process.cwd: chdir %s", process->cwd);
+      init_fail (ctx->sync_fd, false, error);
+    }
   g_autofree char *executable = find_executable (process, &error);
   if (executable == NULL)
     init_fail (ctx->sync_fd, false, error);
@@ -261,11 +275,13 @@ berth_container_init (BerthInitContext *ctx)
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (!sync_send (ctx->sync_fd, SYNC_READY, NULL, &error))
     _exit (1);
-  int report_fd = wait_for_start (ctx, &error);
+  g_autofree char *created_json = NULL;
+  int report_fd = wait_for_start (ctx, &created_json, &error);
   if (report_fd < 0)
     _exit (1);
 
-  if (!berth_hooks_run (&spec->hooks.startContainer, "startContainer", state_json, false, &error))
+  if (!berth_hooks_run (&spec->hooks.startContainer, "startContainer", created_json ? created_json : state_json,
+                        false, &error))
     init_fail (report_fd, ctx->opts->foreground ? false : true, error);
   if (seccomp != NULL && process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
     init_fail (report_fd, !ctx->opts->foreground, error);

@@ -6,6 +6,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "proc.h"
+#include "sync.h"
 #include "util.h"
 
 #include <errno.h>
@@ -98,8 +99,10 @@ berth_container_start (const BerthGlobalOptions *g, const char *id, GError **err
   snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/start.sock", c.dir_fd);
   if (connect (sock, (struct sockaddr *) &addr, sizeof addr) < 0)
     return berth_fail_errno (error, errno, "start container \"%s\"", id);
-  if (!berth_write_all (sock, "1", 1))
-    return berth_fail_errno (error, errno, "start container \"%s\"", id);
+  /* The gate message carries the state the startContainer hooks see. */
+  g_autofree char *created_json = berth_state_oci_json (c.state, BERTH_STATUS_CREATED, false);
+  if (!sync_send (sock, SYNC_START, created_json, error))
+    return false;
   /* The init holds the connection until execve (CLOEXEC): EOF means the
    * process started; "E<message>" means it failed on the way. */
   char buf[4096];

@@ -211,3 +211,10 @@ berth_propagation_parse (const char *value, unsigned long *ret_propagation)
   *ret_propagation = def->value;
   return true;
 }
+
+void
+berth_mount_option_names (GPtrArray *ret_names)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS (option_table); i++)
+    g_ptr_array_add (ret_names, (char *) option_table[i].name);
+}

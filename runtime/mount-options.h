@@ -10,3 +10,6 @@ uint64_t berth_mount_flags_to_attr (unsigned long ms_flags);
 
 /* "rslave" -> MS_SLAVE|MS_REC ... (linux.rootfsPropagation). false if unknown. */
 bool berth_propagation_parse (const char *value, unsigned long *ret_propagation);
+
+/* Every option name berth_mount_options_parse knows (static strings). */
+void berth_mount_option_names (GPtrArray *ret_names);

@@ -32,14 +32,6 @@ struct sched_attr
 #define SCHED_ISO 4
 #endif
 
-static const struct { const char *name; int resource; } rlimit_names[] = {
-  { "RLIMIT_CPU", RLIMIT_CPU }, { "RLIMIT_FSIZE", RLIMIT_FSIZE }, { "RLIMIT_DATA", RLIMIT_DATA },
-  { "RLIMIT_STACK", RLIMIT_STACK }, { "RLIMIT_CORE", RLIMIT_CORE }, { "RLIMIT_RSS", RLIMIT_RSS },
-  { "RLIMIT_NPROC", RLIMIT_NPROC }, { "RLIMIT_NOFILE", RLIMIT_NOFILE }, { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
-  { "RLIMIT_AS", RLIMIT_AS }, { "RLIMIT_LOCKS", RLIMIT_LOCKS }, { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
-  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE }, { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
-  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-};
 
 static bool
 apply_oom_score_adj (const BerthProcess *process, GError **error)
@@ -68,21 +60,9 @@ apply_rlimits (const BerthProcess *process, GError **error)
   for (size_t i = 0; i < process->n_rlimits; i++)
     {
       const BerthRlimit *r = &process->rlimits[i];
-      int resource = r->resource;
-      if (r->type != NULL)
-        {
-          resource = -1;
-          for (size_t j = 0; j < G_N_ELEMENTS (rlimit_names); j++)
-            if (strcmp (r->type, rlimit_names[j].name) == 0)
-              resource = rlimit_names[j].resource;
-          if (resource < 0)
-            return berth_fail (error, ".process.rlimits[%zu].type: unknown rlimit \"%s\"", i, r->type);
-        }
-      if (r->soft > r->hard)
-        return berth_fail (error, ".process.rlimits[%zu]: soft limit %" G_GUINT64_FORMAT " of %s exceeds the hard limit %" G_GUINT64_FORMAT,
-                           i, r->soft, r->type ? r->type : "?", r->hard);
+      /* The parser resolved the name and checked soft <= hard. */
       struct rlimit64 lim = { .rlim_cur = r->soft, .rlim_max = r->hard };
-      if (prlimit64 (0, resource, &lim, NULL) < 0)
+      if (prlimit64 (0, r->resource, &lim, NULL) < 0)
         return berth_fail_errno (error, errno, "setrlimit %s", r->type ? r->type : "?");
     }
   return true;

@@ -360,3 +360,31 @@ berth_seccomp_load (const BerthSeccomp *seccomp, int *ret_notify_fd, GError **er
     return false;
   return berth_seccomp_load_compiled (seccomp, program, ret_notify_fd, error);
 }
+
+void
+berth_seccomp_list_features (GPtrArray *ret_actions, GPtrArray *ret_operators, GPtrArray *ret_archs,
+                             GPtrArray *ret_flags)
+{
+  static const char *const archs[] = { "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM",
+                                       "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64",
+                                       "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64",
+                                       "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64",
+                                       "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X",
+                                       "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64" };
+  for (size_t i = 0; i < G_N_ELEMENTS (actions); i++)
+    g_ptr_array_add (ret_actions, (char *) actions[i].name);
+  for (size_t i = 0; i < G_N_ELEMENTS (operators); i++)
+    g_ptr_array_add (ret_operators, (char *) operators[i].name);
+  for (size_t i = 0; i < G_N_ELEMENTS (archs); i++)
+    if (arch_from_name (archs[i]) != 0)
+      g_ptr_array_add (ret_archs, (char *) archs[i]);
+  for (size_t i = 0; i < G_N_ELEMENTS (filter_flags); i++)
+    g_ptr_array_add (ret_flags, (char *) filter_flags[i].name);
+}
+
+char *
+berth_seccomp_library_version (void)
+{
+  const struct scmp_version *v = seccomp_version ();
+  return g_strdup_printf ("%u.%u.%u", v->major, v->minor, v->micro);
+}

@@ -32,3 +32,10 @@ bool berth_seccomp_load_compiled (const BerthSeccomp *seccomp, GBytes *program, 
  * others, truncated or corrupted is ignored and rewritten.  A hit costs
  * ~0.1 ms instead of the compilation. */
 GBytes *berth_seccomp_compile_cached (const BerthSeccomp *seccomp, int cache_dirfd, GError **error);
+
+/* The names this build accepts (for `berth features`); the arrays get
+ * static strings. */
+void berth_seccomp_list_features (GPtrArray *ret_actions, GPtrArray *ret_operators, GPtrArray *ret_archs,
+                                  GPtrArray *ret_flags);
+/* "2.5.4" */
+char *berth_seccomp_library_version (void);

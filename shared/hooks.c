@@ -49,6 +49,8 @@ run_one (const BerthHook *hook, const char *name, size_t index, const char *stat
     }
   if (pid == 0)
     {
+      /* Own process group, so a timeout kills whatever the hook started too. */
+      setpgid (0, 0);
       int null_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
       if (dup2 (in_pipe[0], 0) < 0 || dup2 (null_fd >= 0 ? null_fd : err_pipe[1], 1) < 0
           || dup2 (err_pipe[1], 2) < 0)
@@ -113,7 +115,10 @@ run_one (const BerthHook *hook, const char *name, size_t index, const char *stat
   if (!timed_out && deadline >= 0 && pidfd >= 0)
     timed_out = !berth_pidfd_wait_exit (pidfd, (int) MAX (0, deadline - now_ms ()));
   if (timed_out)
-    kill (pid, SIGKILL);
+    {
+      kill (-pid, SIGKILL);
+      kill (pid, SIGKILL);
+    }
   int status = 0;
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;

@@ -100,3 +100,50 @@ berth_pidfd_wait_exit (int pidfd, int timeout_ms)
       return r > 0;
     }
 }
+
+static bool
+status_mask (const char *status, const char *key, uint64_t *ret)
+{
+  const char *p = strstr (status, key);
+  if (p == NULL)
+    return false;
+  *ret = g_ascii_strtoull (p + strlen (key), NULL, 16);
+  return true;
+}
+
+bool
+berth_proc_signal_dropped_by_init (pid_t pid, int signo)
+{
+  if (signo == SIGKILL || signo == SIGSTOP || signo < 1 || signo > 64)
+    return false;
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+  g_autofree char *status = berth_read_file_at (AT_FDCWD, path, 16384, NULL);
+  if (status == NULL)
+    return false;
+  /* NSpid: <pid in our ns> ... <pid in its own ns>; the last is 1 for an init. */
+  const char *ns = strstr (status, "\nNSpid:");
+  if (ns == NULL)
+    return false;
+  const char *eol = strchr (ns + 1, '\n');
+  g_autofree char *line = g_strndup (ns + 7, eol ? (gsize) (eol - ns - 7) : strlen (ns + 7));
+  g_auto (GStrv) ids = g_strsplit_set (g_strstrip (line), " \t", -1);
+  guint n = g_strv_length (ids);
+  if (n < 2 || strcmp (ids[n - 1], "1") != 0)
+    return false;
+  uint64_t caught = 0, ignored = 0;
+  if (!status_mask (status, "\nSigCgt:", &caught) || !status_mask (status, "\nSigIgn:", &ignored))
+    return false;
+  uint64_t bit = UINT64_C (1) << (signo - 1);
+  return !(caught & bit) && !(ignored & bit);
+}
+
+double
+berth_proc_age (uint64_t start_time)
+{
+  g_autofree char *uptime = berth_read_file_at (AT_FDCWD, "/proc/uptime", 256, NULL);
+  long ticks = sysconf (_SC_CLK_TCK);
+  if (uptime == NULL || ticks <= 0)
+    return -1;
+  return g_ascii_strtod (uptime, NULL) - (double) start_time / (double) ticks;
+}

@@ -16,3 +16,10 @@ int berth_pidfd_send_signal (int pidfd, int signo);
 /* Wait until the pidfd's process exits or timeout_ms passes (-1: forever).
  * true when it exited. */
 bool berth_pidfd_wait_exit (int pidfd, int timeout_ms);
+
+/* True when signo sent to pid would be discarded by the kernel: pid is the
+ * init of its pid namespace, and has neither a handler nor SIG_IGN for it
+ * (SIGKILL/SIGSTOP from an ancestor namespace are never discarded). */
+bool berth_proc_signal_dropped_by_init (pid_t pid, int signo);
+/* Seconds since the process started (-1 if unknown). */
+double berth_proc_age (uint64_t start_time);

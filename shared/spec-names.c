@@ -117,6 +117,12 @@ berth_capability_from_name (const char *name)
   return -1;
 }
 
+const char *
+berth_capability_name (int cap)
+{
+  return cap >= 0 && (size_t) cap < G_N_ELEMENTS (capabilities) ? capabilities[cap] : NULL;
+}
+
 static const NameValue sched_policies[] = {
   { "SCHED_OTHER", 0 }, { "SCHED_FIFO", 1 }, { "SCHED_RR", 2 }, { "SCHED_BATCH", 3 },
   { "SCHED_ISO", 4 }, { "SCHED_IDLE", 5 }, { "SCHED_DEADLINE", 6 },

@@ -251,6 +251,7 @@ const BerthNamespace *berth_spec_namespace (const BerthSpec *spec, BerthNamespac
 int berth_namespace_clone_flag (BerthNamespaceKind kind);  /* CLONE_NEWPID ... */
 int berth_rlimit_from_name (const char *name);              /* -1 if unknown */
 int berth_capability_from_name (const char *name);          /* -1 if unknown */
+const char *berth_capability_name (int cap);                /* NULL if unknown */
 
 /* The default config.json that `berth spec` writes (runc's template; no
  * inheritable capabilities).  rootless: user namespace + mappings for the

@@ -28,6 +28,7 @@ build_cache() {
 	local tmp
 	mkdir -p "$cache_base"
 	tmp=$(mktemp -d "$cache_base/.build.XXXXXX")
+	chmod 0755 "$tmp"   # mktemp makes it 0700: non-root container users must traverse /
 	mkdir -p "$tmp"/{bin,sbin,usr/bin,usr/sbin,etc,dev,proc,sys,tmp,root,home}
 	chmod 1777 "$tmp/tmp"
 	chmod 0700 "$tmp/root"

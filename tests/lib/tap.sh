@@ -5,7 +5,7 @@
 #
 # A test file looks like:
 #     source "$(dirname "$0")/../lib/tap.sh"
-#     t_lifecycle_basic() { make_bundle "$T_WORK/b" ; set_args "$T_WORK/b" true ; rt_ok run --bundle "$T_WORK/b" "$(new_id)"; }
+#     t_lifecycle_basic() { make_bundle "$TD/b"; set_args "$TD/b" true; rt_ok run --bundle "$TD/b" "$(new_id)"; }
 #     t_run "create/start/delete" t_lifecycle_basic
 #     t_run "berth wording" t_x berth_only          # skipped when $BERTH is runc
 #     t_done
@@ -16,7 +16,7 @@
 #   * no new mount under $T_WORK (every bundle and the state root live there; with
 #     BERTH_TEST_STRICT_MOUNTS=1, no new mount anywhere in /proc/self/mountinfo),
 #   * no live process among the pids the test saw (state/pid-file), nor any process whose root
-#     directory is inside $T_WORK (i.e. any container process),
+#     mount is a directory inside $T_WORK (i.e. any container process of this file),
 #   * no cgroup left beneath $T_CG_BASE in any mounted hierarchy.
 
 set -o pipefail
@@ -26,6 +26,9 @@ T_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 T_TOP=$(cd "$T_LIB_DIR/../.." && pwd)
 T_FILE=$(basename "${0%.sh}")
 
+# BERTH_TEST_RUNTIME overrides BERTH (meson sets BERTH; `BERTH_TEST_RUNTIME=/usr/bin/runc meson test`
+# runs the same tests against runc).
+[ -n "${BERTH_TEST_RUNTIME:-}" ] && BERTH=$BERTH_TEST_RUNTIME
 if [ -z "${BERTH:-}" ]; then
 	if [ -n "${MESON_BUILD_ROOT:-}" ]; then BERTH=$MESON_BUILD_ROOT/runtime/berth
 	else BERTH=$T_TOP/build/runtime/berth; fi
@@ -60,10 +63,10 @@ fi
 
 # ---------------------------------------------------------------------------------------- workspace
 T_WORK=$(mktemp -d "${TMPDIR:-/tmp}/berth-it-$T_FILE.XXXXXX")
+chmod 0755 "$T_WORK"   # a container root mapped to another uid (user namespace) must reach its rootfs
 T_ROOT=$T_WORK/state
 mkdir -p "$T_ROOT"
 T_PIDS=$T_WORK/.pids            # "pid starttime" lines of every container process a test saw
-T_ROOTFS_TEMPLATE=$T_WORK/.rootfs
 
 # Own cgroup: the deepest of our v1 paths (on this host every other controller is at "/", which is
 # a prefix of it), so "$T_CG_BASE/x" is beneath our own cgroup in every hierarchy. Absolute
@@ -73,6 +76,10 @@ t_own_cgroup() {
 	while IFS= read -r line; do
 		path=${line#*:*:}
 		[ ${#path} -gt ${#best} ] && best=$path
+	done </proc/self/cgroup
+	while IFS= read -r line; do
+		path=${line#*:*:}
+		[[ "$best/" == "${path%/}/"* ]] || echo "# warning: cgroup $path is not a prefix of $best: test cgroups may not nest under ours" >&2
 	done </proc/self/cgroup
 	echo "${best%/}"
 }
@@ -97,17 +104,14 @@ trap t_cleanup_all EXIT
 new_id() { T_ID_SEQ=$((T_ID_SEQ + 1)); echo "bt-$T_FILE-$$-$BASHPID-$T_ID_SEQ"; }
 
 # make_bundle DIR: busybox rootfs + "$BERTH spec" config, edited for tests: no terminal, args
-# ["true"], cgroupsPath beneath our cgroup.
+# ["true"], writable root, cgroupsPath beneath our cgroup.
 make_bundle() {
 	local dir=$1
 	mkdir -p "$dir"
-	if [ ! -d "$T_ROOTFS_TEMPLATE/bin" ]; then
-		"$T_LIB_DIR/make-rootfs.sh" "$T_ROOTFS_TEMPLATE" >/dev/null
-	fi
 	"$T_LIB_DIR/make-rootfs.sh" "$dir/rootfs" >/dev/null
 	(cd "$dir" && "$BERTH" spec) || { echo "make_bundle: $BERTH spec failed" >&2; return 1; }
 	bundle_jq "$dir" --arg cg "$T_CG_BASE/$(basename "$dir")-$RANDOM" \
-		'.process.terminal = false | .process.args = ["true"] | .linux.cgroupsPath = $cg'
+		'.process.terminal = false | .process.args = ["true"] | .root.readonly = false | .linux.cgroupsPath = $cg'
 }
 
 # bundle_jq DIR [jq options...] FILTER: edit DIR/config.json in place.
@@ -224,13 +228,13 @@ assert_fails_with() {
 t_cgroup_mounts() { awk '$9 ~ /^cgroup2?$/ { print $5 }' /proc/self/mountinfo; }
 t_mounts_snapshot() { awk '{ print $1, $5 }' /proc/self/mountinfo | sort; }
 
-# Processes whose root directory is inside $T_WORK: container processes of this test file.
+# Container processes of this test file: their root mount ("/" in their mountinfo) is a directory
+# inside $T_WORK (matched by its unique basename, as the mount root is relative to its filesystem).
+# (readlink /proc/PID/root cannot tell: it shows "/" for processes in another mount namespace.)
 t_container_procs() {
-	local p r
-	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null) || continue
-		case $r in "$T_WORK"/*) echo "${p#/proc/}" ;; esac
-	done
+	local w; w=$(basename "$T_WORK")
+	grep -E -l "^[0-9]+ [0-9]+ [0-9]+:[0-9]+ [^ ]*/$w/[^ ]* / " /proc/[0-9]*/mountinfo 2>/dev/null |
+		awk -F/ '{ print $3 }' | grep -vx "$$" || true
 }
 
 t_live_tracked_pids() {
@@ -331,7 +335,8 @@ t_run() {
 		trap 'echo "# failed at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
 		cd "$TD"
 		"$fn"
-	) >"$out" 2>&1 </dev/null || rc=$?
+	) >"$out" 2>&1 </dev/null
+	rc=$?   # not `|| rc=$?`: that context would switch errexit off inside the subshell
 	t1=$(date +%s%N)
 	# SKIP from inside a test: the function prints "SKIP: reason" and exits 77.
 	if [ "$rc" = 77 ]; then
