@@ -26,7 +26,7 @@ static const BerthCommand commands[] = {
   { "features", "", "show the enabled features", cmd_features },
   { "exec", "<container-id> <command> [args...]", "execute a new process inside a container", cmd_exec },
   { "ps", "<container-id>", "list processes running inside a container", cmd_ps },
-  { "events", "<container-id>", "display container events such as OOM notifications and stats", cmd_not_yet },
+  { "events", "<container-id>", "display container events such as OOM notifications and stats", cmd_events },
   { "pause", "<container-id>", "suspend all processes inside the container", cmd_pause },
   { "resume", "<container-id>", "resume all processes that have been paused", cmd_resume },
   { "update", "<container-id>", "update container resource constraints", cmd_update },

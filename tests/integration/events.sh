@@ -1,0 +1,239 @@
+#!/bin/bash
+# events: runc-compatible stats and OOM events through berth-monitor (values under load, OOM, --all,
+# end of stream on delete, bad input, the monitor exiting by itself).
+source "$(dirname "$0")/../lib/tap.sh"
+
+# A short grace so the monitor is gone before each test's leak check (the socket lives in --root).
+export BERTH_MONITOR_GRACE_MS=200
+
+# wait_file PATH [SECONDS]
+wait_file() {
+	local i=0 limit=$((${2:-10} * 20))
+	while [ ! -e "$1" ] && [ $i -lt $limit ]; do sleep 0.05; i=$((i + 1)); done
+	[ -e "$1" ] || t_fail "timed out waiting for $1"
+}
+
+# The monitor of $T_ROOT has gone (berth only): its socket is removed when it exits.
+wait_monitor_gone() {
+	[ "$T_RT_KIND" = berth ] || return 0
+	local i=0
+	while [ -e "$T_ROOT/.monitor.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ ! -e "$T_ROOT/.monitor.sock" ] || t_fail "berth-monitor still running 5 s after its last client"
+}
+
+# stats ID: one --stats sample into STATS.
+stats() {
+	rt_ok events --stats "$1"
+	STATS=$(grep '"type":"stats"' <<<"$RT_OUT" | head -n1)
+	[ -n "$STATS" ] || t_fail "no stats line from events --stats $1:" "$RT_OUT"
+}
+sval() { jq -r "$1 // 0" <<<"$STATS"; }
+
+t_stats_shape() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sleep 100
+	bundle_jq "$b" '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 100}'
+	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
+	stats "$id"
+	assert_eq "$(jq -r .type <<<"$STATS")" stats type
+	assert_eq "$(jq -r .id <<<"$STATS")" "$id" id
+	assert_eq "$(jq -c '.data | keys' <<<"$STATS")" \
+		'["blkio","cpu","cpuset","hugetlb","intel_rdt","memory","network_interfaces","pids"]' "data keys"
+	assert_eq "$(sval .data.memory.usage.limit)" 67108864 "memory limit (bytes)"
+	assert_eq "$(sval .data.pids.limit)" 100 "pids limit"
+	assert_eq "$(sval .data.pids.current)" 1 "pids current"
+	[ "$(sval .data.cpu.usage.total)" -gt 0 ] || t_fail "cpu.usage.total is 0"
+	[ "$(sval .data.memory.usage.usage)" -gt 0 ] || t_fail "memory.usage.usage is 0"
+	jq -e '.data.memory.raw | length > 5' <<<"$STATS" >/dev/null || t_fail "memory.raw missing"
+	jq -e '.data.memory | has("usage") and has("swap") and has("kernel") and has("kernelTCP")' <<<"$STATS" >/dev/null \
+		|| t_fail "memory entries missing"
+	if [ "$T_RT_KIND" = berth ]; then
+		# The container's own network namespace: its loopback, with runc's (Go field) names.
+		jq -e '.data.network_interfaces | map(select(.Name == "lo" and has("RxBytes") and has("TxDropped"))) | length == 1' \
+			<<<"$STATS" >/dev/null || t_fail "network_interfaces has no lo entry:" "$(jq -c .data.network_interfaces <<<"$STATS")"
+	fi
+	rt_ok kill "$id" KILL; wait_status "$id" stopped; rt_ok delete "$id"
+	wait_monitor_gone
+}
+
+# Same kind of container under berth and runc: the key paths must be the same, except berth's
+# additions (psi, the container's network_interfaces).
+t_keys_match_runc() {
+	command -v runc >/dev/null || t_skip "runc not installed"
+	local b=$TD/b id rid rroot=$TD/runc-root; id=$(new_id); rid=$(new_id); make_bundle "$b"
+	set_args "$b" sleep 100
+	bundle_jq "$b" '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 100}'
+	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
+	stats "$id"; local ours=$STATS
+	local rb=$TD/rb; mkdir -p "$rb"; cp -a "$b/rootfs" "$rb/"
+	jq --arg cg "$T_CG_BASE/runc-$RANDOM" '.linux.cgroupsPath = $cg' "$b/config.json" >"$rb/config.json"
+	runc --root "$rroot" run -d --bundle "$rb" "$rid" </dev/null >/dev/null 2>&1 || t_fail "runc run failed"
+	track_pid "$(runc --root "$rroot" state "$rid" | jq -r .pid)"
+	local theirs; theirs=$(runc --root "$rroot" events --stats "$rid")
+	runc --root "$rroot" delete -f "$rid" >/dev/null 2>&1
+	local filter='[paths | map(if type == "number" then "[]" else . end) | join(".")
+		| select(test("\\.psi|network_interfaces\\.|^id$") | not)] | unique | .[]'
+	local d; d=$(diff <(jq -r "$filter" <<<"$theirs") <(jq -r "$filter" <<<"$ours")) \
+		|| t_fail "key paths differ from runc (< runc, > berth):" "$d"
+	rt_ok kill "$id" KILL; wait_status "$id" stopped; rt_ok delete "$id"
+	wait_monitor_gone
+}
+
+# Memory, cpu and pids grow under load; each step is triggered by a file and acknowledged by another.
+t_values_under_load() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sh -c '
+		w() { while [ ! -e /tmp/$1 ]; do sleep 0.02; done; }
+		w mem; dd if=/dev/zero of=/dev/shm/x bs=1M count=48 2>/dev/null; touch /tmp/mem-done
+		w cpu; end=$(( $(date +%s) + 2 )); while [ $(date +%s) -lt $end ]; do :; done; touch /tmp/cpu-done
+		w fork; for i in 1 2 3 4 5 6 7 8 9 10; do sleep 100 & done; touch /tmp/fork-done
+		sleep 100'
+	bundle_jq "$b" '.root.readonly = false'
+	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
+	local r=$b/rootfs/tmp
+	stats "$id"
+	local mem0 cpu0 pids0
+	mem0=$(sval .data.memory.usage.usage); cpu0=$(sval .data.cpu.usage.total); pids0=$(sval .data.pids.current)
+	touch "$r/mem"; wait_file "$r/mem-done"
+	stats "$id"
+	local mem1; mem1=$(sval .data.memory.usage.usage)
+	[ $((mem1 - mem0)) -gt $((40 << 20)) ] || t_fail "memory usage grew by $(((mem1 - mem0) >> 20)) MiB, expected > 40 MiB after writing 48 MiB to /dev/shm"
+	touch "$r/cpu"; wait_file "$r/cpu-done" 20
+	stats "$id"
+	local cpu1; cpu1=$(sval .data.cpu.usage.total)
+	[ $((cpu1 - cpu0)) -gt 300000000 ] || t_fail "cpu usage grew by $(((cpu1 - cpu0) / 1000000)) ms, expected > 300 ms after a busy loop"
+	touch "$r/fork"; wait_file "$r/fork-done"
+	stats "$id"
+	local pids1; pids1=$(sval .data.pids.current)
+	# sh + 10 sleeps (pids0 may have counted one short-lived sleep of the wait loop)
+	[ "$pids1" -ge 11 ] && [ "$pids1" -gt "$pids0" ] || t_fail "pids.current $pids1 (was $pids0), expected >= 11 after forking 10"
+	rt_ok kill "$id" KILL; wait_status "$id" stopped; rt_ok delete "$id"
+	wait_monitor_gone
+}
+
+# A container over its memory limit: an oom event, and the stream ends (exit 0) when the container does.
+t_oom_event() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	bundle_jq "$b" '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+	set_args "$b" sh -c 'while [ ! -e /tmp/go ]; do sleep 0.02; done; head -c 209715200 /dev/zero | tail; sleep 0.3'
+	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
+	local out=$TD/events.out
+	"$BERTH" --root "$T_ROOT" events --interval 100ms "$id" >"$out" 2>"$TD/events.err" &
+	local ev=$!
+	local i=0
+	while ! grep -q '"type":"stats"' "$out" && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+	touch "$b/rootfs/tmp/go"
+	i=0
+	while ! grep -q '"type":"oom"' "$out" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	grep -q '"type":"oom"' "$out" || { kill $ev; t_fail "no oom event within 10 s:" "$(tail -c 300 "$out")"; }
+	assert_eq "$(grep '"type":"oom"' "$out" | head -n1)" "{\"type\":\"oom\",\"id\":\"$id\"}" "oom line"
+	wait_status "$id" stopped
+	local rc=0; timeout 5 tail --pid=$ev -f /dev/null || rc=$?
+	[ $rc = 0 ] || { kill $ev; t_fail "events did not end after the container stopped"; }
+	wait $ev || t_fail "events exited $? after the container stopped" "$(cat "$TD/events.err")"
+	rt_ok delete "$id"
+	wait_monitor_gone
+}
+
+# --all streams every container, including ones created after it started.
+t_all_sees_new() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sleep 100
+	local out=$TD/all.out
+	"$BERTH" --root "$T_ROOT" events --all --interval 100ms >"$out" 2>"$TD/all.err" &
+	local ev=$!
+	sleep 0.3
+	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
+	local i=0
+	while ! grep -q "\"id\":\"$id\"" "$out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	grep -q "\"id\":\"$id\"" "$out" || { kill $ev; t_fail "events --all did not report $id within 5 s" "$(cat "$TD/all.err")"; }
+	rt_ok kill "$id" KILL; wait_status "$id" stopped; rt_ok delete "$id"
+	kill -0 $ev 2>/dev/null || t_fail "events --all ended when its container went"
+	kill $ev; wait $ev || true
+	wait_monitor_gone
+}
+
+# Deleting the container ends its event stream cleanly (exit 0, no error).
+t_delete_ends_stream() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sleep 100
+	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
+	"$BERTH" --root "$T_ROOT" events --interval 100ms "$id" >"$TD/ev.out" 2>"$TD/ev.err" &
+	local ev=$!
+	# Delete once the stream is flowing (slow machines: the v2 VM).
+	local i=0
+	while ! grep -q '"type":"stats"' "$TD/ev.out" && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+	rt_ok delete --force "$id"
+	local rc=0; timeout 5 tail --pid=$ev -f /dev/null || rc=$?
+	[ $rc = 0 ] || { kill $ev; t_fail "events still running 5 s after delete"; }
+	wait $ev || t_fail "events exited $? after delete:" "$(cat "$TD/ev.err")"
+	[ ! -s "$TD/ev.err" ] || t_fail "events wrote to stderr:" "$(cat "$TD/ev.err")"
+	grep -q '"type":"stats"' "$TD/ev.out" || t_fail "no stats before the end"
+	wait_monitor_gone
+}
+
+t_bad_input() {
+	assert_fails_with 'does not exist' events --stats nosuchcontainer
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" true
+	rt_ok create --bundle "$b" "$id"; rt_state "$id"; rt_ok start "$id"
+	wait_status "$id" stopped
+	assert_fails_with 'not running' events --stats "$id"
+	assert_fails_with 'not running' events "$id"
+	rt_ok delete "$id"
+	id=$(new_id); set_args "$b" sleep 100
+	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
+	assert_fails_with 'interval.*invalid duration' events --interval 5x "$id"
+	assert_fails_with 'interval.*invalid duration' events --interval 5 "$id"
+	assert_fails_with 'interval.*negative' events --interval -1s "$id"
+	assert_fails_with 'interval.*greater than 0' events --interval 0 "$id"
+	rt_ok kill "$id" KILL; wait_status "$id" stopped; rt_ok delete "$id"
+	wait_monitor_gone
+}
+
+# Go duration syntax is accepted (1m30s, 1.5s, 250ms); the monitor exits by itself after the last client.
+t_intervals_and_monitor_exit() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sleep 100
+	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
+	local iv
+	for iv in 1m30s 1.5s 250ms 1h; do
+		timeout 0.3 "$BERTH" --root "$T_ROOT" events --interval "$iv" "$id" >/dev/null 2>"$TD/err" || true
+		[ ! -s "$TD/err" ] || t_fail "--interval $iv: $(cat "$TD/err")"
+	done
+	"$BERTH" --root "$T_ROOT" events --interval 250ms "$id" >"$TD/out" 2>&1 &
+	local ev=$! t0; t0=$(date +%s%N)
+	local mpid=
+	if [ "$T_RT_KIND" = berth ]; then
+		local i=0
+		while [ -z "$mpid" ] && [ $i -lt 100 ]; do
+			mpid=$(pgrep -f "berth-monitor --root $T_ROOT --ready-fd" | head -n1 || true); sleep 0.05; i=$((i + 1))
+		done
+		[ -n "$mpid" ] || t_fail "no berth-monitor for $T_ROOT while a client is connected"
+		[ "$(readlink "/proc/$mpid/cwd")" = / ] || t_fail "berth-monitor's cwd is not /"
+	fi
+	sleep 1.5
+	kill $ev; wait $ev 2>/dev/null || true
+	local ms=$((($(date +%s%N) - t0) / 1000000)) n; n=$(grep -c '"type":"stats"' "$TD/out" || true)
+	# one sample per 250 ms after the first interval (loose bounds: a loaded machine)
+	[ "$n" -ge 2 ] && [ "$n" -le $((ms / 250 + 1)) ] || t_fail "--interval 250ms for $ms ms gave $n samples"
+	if [ -n "$mpid" ]; then
+		wait_monitor_gone
+		local i=0; while kill -0 "$mpid" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+		kill -0 "$mpid" 2>/dev/null && t_fail "berth-monitor $mpid did not exit after its last client"
+	fi
+	rt_ok kill "$id" KILL; wait_status "$id" stopped; rt_ok delete "$id"
+	wait_monitor_gone
+}
+
+# EVENTS_ONLY="t_stats_shape t_oom_event": run only these (e.g. a focused subset in the slow v2 VM).
+run() { if [ -z "${EVENTS_ONLY:-}" ] || [[ " $EVENTS_ONLY " == *" $2 "* ]]; then t_run "$@"; fi; }
+run "events --stats: shape, units, limits" t_stats_shape
+run "events --stats: same key paths as runc" t_keys_match_runc berth_only
+run "events: memory, cpu and pids grow under load" t_values_under_load
+run "events: OOM event, stream ends with the container" t_oom_event
+run "events --all: sees containers created later" t_all_sees_new berth_only
+run "events: delete ends the stream cleanly" t_delete_ends_stream
+run "events: bad input (unknown, stopped, bad interval)" t_bad_input berth_only
+run "events: Go durations; monitor exits after the last client" t_intervals_and_monitor_exit
+t_done
