@@ -5,6 +5,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "error.h"
+#include "exe-protect.h"
 #include "hooks.h"
 #include "log.h"
 #include "proc.h"
@@ -328,6 +329,9 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
     return berth_fail_errno (error, errno, "socketpair");
   berth_autofd int sync_fd = pair[0];
   berth_autofd int init_sync_fd = pair[1];
+  berth_autofd int exec_trampoline_fd = berth_exe_protect_open (error); /* CVE-2019-5736 */
+  if (exec_trampoline_fd < 0)
+    return false;
 
   uint64_t flags = 0;
   bool unshare_cgroupns = false;
@@ -351,6 +355,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
     .console_socket_fd = console_socket_fd,
     .unshare_cgroupns = unshare_cgroupns,
     .has_create_runtime_hooks = has_hooks (&spec->hooks.prestart) || has_hooks (&spec->hooks.createRuntime),
+    .exec_trampoline_fd = exec_trampoline_fd,
   };
   memcpy (ctx.ns_fds, ns_fds, sizeof ns_fds);
 
@@ -373,6 +378,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
   berth_close_fdp (&init_sync_fd);
   berth_close_fdp (&start_listen_fd);
   berth_close_fdp (&console_socket_fd);
+  berth_close_fdp (&exec_trampoline_fd);
 
   g_autoptr (BerthContainerState) st = g_new0 (BerthContainerState, 1);
   st->id = g_strdup (opts->id);

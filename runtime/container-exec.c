@@ -6,6 +6,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "error.h"
+#include "exe-protect.h"
 #include "process-attrs.h"
 #include "proc.h"
 #include "seccomp.h"
@@ -53,6 +54,7 @@ typedef struct
   int sync_fd;
   int ns_fds[G_N_ELEMENTS (exec_namespaces)];
   int console_socket_fd;
+  int exec_trampoline_fd;          /* sealed memfd, see exe-protect.h (CVE-2019-5736) */
 } ExecContext;
 
 /* Open the init's namespaces that differ from ours (joining our own user
@@ -80,6 +82,26 @@ open_container_namespaces (pid_t pid, int fds[], GError **error)
         return berth_fail_errno (error, errno, "exec: open %s", theirs);
     }
   return true;
+}
+
+/* execvpe's lookup, done here because the exec goes through the trampoline:
+ * the first regular executable file in the container's PATH, else arg0
+ * as given (the exec then fails with the right errno). */
+static char *
+find_in_path (const char *arg0, char **env)
+{
+  if (strchr (arg0, '/') != NULL)
+    return g_strdup (arg0);
+  const char *path = g_environ_getenv (env, "PATH");
+  g_auto (GStrv) dirs = g_strsplit (path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ":", -1);
+  for (char **d = dirs; *d; d++)
+    {
+      g_autofree char *candidate = g_build_filename (**d ? *d : ".", arg0, NULL);
+      struct stat sb;
+      if (stat (candidate, &sb) == 0 && S_ISREG (sb.st_mode) && access (candidate, X_OK) == 0)
+        return g_steal_pointer (&candidate);
+    }
+  return g_strdup (arg0);
 }
 
 G_GNUC_NORETURN static void
@@ -164,14 +186,10 @@ exec_child (ExecContext *ctx)
   sigprocmask (SIG_SETMASK, &none, NULL);
   char *empty_env[] = { NULL };
   char **env = process->env ? process->env : empty_env;
-  if (strchr (process->args[0], '/') != NULL)
-    execve (process->args[0], process->args, env);
-  else
-    {
-      const char *path = g_environ_getenv (env, "PATH");
-      setenv ("PATH", path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
-      execvpe (process->args[0], process->args, env);
-    }
+  g_autofree char *executable = find_in_path (process->args[0], env);
+  /* CVE-2019-5736: exec through the sealed trampoline, never as the host binary. */
+  berth_exe_protect_execve (ctx->exec_trampoline_fd, ctx->sync_fd, BERTH_EXEC_REPORT_SYNC, executable,
+                            process->args, env);
   berth_fail_errno (&error, errno, "exec \"%s\"", process->args[0]);
 fail:
   sync_send (ctx->sync_fd, SYNC_ERROR, error ? error->message : "exec failed", NULL);
@@ -188,6 +206,10 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
     return berth_fail (error, "exec: container \"%s\" is not running", st->id), -1;
 
   ExecContext ctx = { .spec = spec, .opts = opts, .console_socket_fd = -1 };
+  berth_autofd int exec_trampoline_fd = berth_exe_protect_open (error); /* CVE-2019-5736 */
+  if (exec_trampoline_fd < 0)
+    return -1;
+  ctx.exec_trampoline_fd = exec_trampoline_fd;
   if (!open_container_namespaces (st->pid, ctx.ns_fds, error))
     return -1;
   /* The pidfd pins the init, but /proc/PID paths could name a reused pid if
@@ -228,6 +250,7 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
   for (size_t i = 0; i < G_N_ELEMENTS (ctx.ns_fds); i++)
     berth_close_fdp (&ctx.ns_fds[i]);
   berth_close_fdp (&ctx.console_socket_fd);
+  berth_close_fdp (&exec_trampoline_fd);
 
   if (cgroup != NULL && !berth_cgroup_enter (cgroup, (pid_t) pid, error))
     goto kill_child;

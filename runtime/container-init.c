@@ -5,6 +5,7 @@
 
 #include "console.h"
 #include "error.h"
+#include "exe-protect.h"
 #include "hooks.h"
 #include "process-attrs.h"
 #include "rootfs.h"
@@ -280,7 +281,10 @@ berth_container_init (BerthInitContext *ctx)
     berth_close_fds_from (first_closed); /* old kernel: nothing may leak, close all */
   reset_signals ();
   char *empty_env[] = { NULL };
-  execve (executable, process->args, process->env ? process->env : empty_env);
+  /* CVE-2019-5736: exec through the sealed trampoline, never as the host binary. */
+  berth_exe_protect_execve (ctx->exec_trampoline_fd, report_fd,
+                            ctx->opts->foreground ? BERTH_EXEC_REPORT_SYNC : BERTH_EXEC_REPORT_LINE, executable,
+                            process->args, process->env ? process->env : empty_env);
   berth_fail_errno (&error, errno, "exec \"%s\"", process->args[0]);
   init_fail (report_fd, !ctx->opts->foreground, error);
 }
