@@ -7,6 +7,7 @@
 #include "error.h"
 #include "exe-protect.h"
 #include "hooks.h"
+#include "log.h"
 #include "process-attrs.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -47,6 +48,41 @@ init_fail (int report_fd, bool after_gate, GError *error)
   else
     sync_send (report_fd, SYNC_ERROR, msg, NULL);
   _exit (1);
+}
+
+static int
+compare_ints (const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* CVE-2016-9962 / CVE-2024-21626, defence in depth: the init is a clone of
+ * berth and inherits every fd the parent holds (state dirs, cgroup dirs).
+ * Close all of them at once but stdio, the preserved fds and those listed
+ * in ctx, so no host directory fd exists while the init does its work. */
+static void
+close_inherited_fds (BerthInitContext *ctx)
+{
+  int keep[BERTH_NS_COUNT + 6];
+  size_t n = 0;
+  keep[n++] = ctx->sync_fd;
+  keep[n++] = ctx->start_listen_fd;
+  keep[n++] = ctx->console_socket_fd;
+  keep[n++] = ctx->exec_trampoline_fd;
+  keep[n++] = berth_log_fd ();
+  for (int i = 0; i < BERTH_NS_COUNT; i++)
+    keep[n++] = ctx->ns_fds[i];
+  qsort (keep, n, sizeof keep[0], compare_ints);
+  int next = 3 + ctx->opts->preserve_fds; /* lowest fd that may be closed */
+  for (size_t i = 0; i < n; i++)
+    {
+      if (keep[i] < next)
+        continue;
+      if (keep[i] > next)
+        syscall (SYS_close_range, (unsigned) next, (unsigned) keep[i] - 1, 0);
+      next = keep[i] + 1;
+    }
+  syscall (SYS_close_range, (unsigned) next, ~0U, 0);
 }
 
 static bool
@@ -197,6 +233,7 @@ berth_container_init (BerthInitContext *ctx)
   /* CVE-2016-9962: nothing in the container may ptrace us while we hold host fds. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  close_inherited_fds (ctx);
 
   g_autofree char *state_json = NULL;
   if (!sync_expect (ctx->sync_fd, SYNC_GO, &state_json, &error))
