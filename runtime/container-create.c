@@ -10,6 +10,7 @@
 #include "log.h"
 #include "proc.h"
 #include "seccomp.h"
+#include "seccomp-notify.h"
 #include "sync.h"
 #include "util.h"
 
@@ -264,6 +265,13 @@ drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, 
             *ret_console_master = fd;
             break;
           }
+        case SYNC_SECCOMP:
+          {
+            berth_autofd int fd = berth_recv_fd (sync_fd, NULL, error);
+            if (fd < 0 || !berth_seccomp_notify_send (lx->seccomp, fd, pid, creating_json, error))
+              return false;
+            break;
+          }
         case SYNC_READY:
           return true;
         case SYNC_ERROR:
@@ -332,6 +340,11 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
   berth_autofd int exec_trampoline_fd = berth_exe_protect_open (error); /* CVE-2019-5736 */
   if (exec_trampoline_fd < 0)
     return false;
+  /* The filter is compiled here (cached below --root) so the init only loads it. */
+  g_autoptr (GBytes) seccomp_program = NULL;
+  if (lx != NULL && lx->seccomp != NULL
+      && (seccomp_program = berth_seccomp_compile_for (lx->seccomp, undo.root_fd, error)) == NULL)
+    return false;
 
   uint64_t flags = 0;
   bool unshare_cgroupns = false;
@@ -356,6 +369,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
     .unshare_cgroupns = unshare_cgroupns,
     .has_create_runtime_hooks = has_hooks (&spec->hooks.prestart) || has_hooks (&spec->hooks.createRuntime),
     .exec_trampoline_fd = exec_trampoline_fd,
+    .seccomp_program = seccomp_program,
   };
   memcpy (ctx.ns_fds, ns_fds, sizeof ns_fds);
 

@@ -10,6 +10,7 @@
 #include "process-attrs.h"
 #include "proc.h"
 #include "seccomp.h"
+#include "seccomp-notify.h"
 #include "supervise.h"
 #include "sync.h"
 #include "util.h"
@@ -55,6 +56,7 @@ typedef struct
   int ns_fds[G_N_ELEMENTS (exec_namespaces)];
   int console_socket_fd;
   int exec_trampoline_fd;          /* sealed memfd, see exe-protect.h (CVE-2019-5736) */
+  GBytes *seccomp_program;         /* compiled before clone, NULL without linux.seccomp */
 } ExecContext;
 
 /* Open the init's namespaces that differ from ours (joining our own user
@@ -157,8 +159,19 @@ exec_child (ExecContext *ctx)
   int notify_fd = -1;
   if (!berth_apply_process_limits (ctx->spec, process, &error))
     goto fail;
-  if (seccomp != NULL && !process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
-    goto fail;
+  /* As in the init: with a listenerPath the filter is loaded early and its
+   * notify fd handed to our parent for the agent. */
+  bool seccomp_early = seccomp != NULL && (!process->noNewPrivileges || seccomp->listenerPath != NULL);
+  if (seccomp_early)
+    {
+      if (!berth_seccomp_load_compiled (seccomp, ctx->seccomp_program, &notify_fd, &error))
+        goto fail;
+      if (notify_fd >= 0
+          && (!sync_send (ctx->sync_fd, SYNC_SECCOMP, NULL, &error)
+              || !berth_send_fd (ctx->sync_fd, notify_fd, "seccompFd", &error)))
+        goto fail;
+      berth_close_fdp (&notify_fd);
+    }
   if (!berth_apply_identity (process, &error))
     goto fail;
   const char *cwd = process->cwd ? process->cwd : "/";
@@ -173,7 +186,7 @@ exec_child (ExecContext *ctx)
       berth_fail (&error, "exec: cwd %s is outside the container", cwd);
       goto fail;
     }
-  if (seccomp != NULL && process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
+  if (seccomp != NULL && !seccomp_early && !berth_seccomp_load_compiled (seccomp, ctx->seccomp_program, &notify_fd, &error))
     goto fail;
   int first_closed = 3 + ctx->opts->preserve_fds;
   for (int fd = 3; fd < first_closed; fd++)
@@ -210,6 +223,11 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
   if (exec_trampoline_fd < 0)
     return -1;
   ctx.exec_trampoline_fd = exec_trampoline_fd;
+  const BerthSeccomp *seccomp = spec->linux_ ? spec->linux_->seccomp : NULL;
+  g_autoptr (GBytes) seccomp_program = NULL;
+  if (seccomp != NULL && (seccomp_program = berth_seccomp_compile_for (seccomp, c->root_fd, error)) == NULL)
+    return -1;
+  ctx.seccomp_program = seccomp_program;
   if (!open_container_namespaces (st->pid, ctx.ns_fds, error))
     return -1;
   /* The pidfd pins the init, but /proc/PID paths could name a reused pid if
@@ -272,6 +290,13 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
         }
       if (type == SYNC_CONSOLE && (console_master = berth_recv_fd (sync_fd, NULL, error)) < 0)
         goto kill_child;
+      if (type == SYNC_SECCOMP)
+        {
+          berth_autofd int notify_fd = berth_recv_fd (sync_fd, NULL, error);
+          g_autofree char *state_json = berth_state_oci_json (st, BERTH_STATUS_RUNNING, false);
+          if (notify_fd < 0 || !berth_seccomp_notify_send (seccomp, notify_fd, (pid_t) pid, state_json, error))
+            goto kill_child;
+        }
     }
   berth_autofd int master_guard = console_master;
   if (opts->pid_file != NULL)

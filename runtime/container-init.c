@@ -286,9 +286,20 @@ berth_container_init (BerthInitContext *ctx)
   const BerthSeccomp *seccomp = spec->linux_ ? spec->linux_->seccomp : NULL;
   int notify_fd = -1;
   /* Without noNewPrivileges, loading a filter needs CAP_SYS_ADMIN: load it
-   * before dropping privileges (as runc); with it, as late as possible. */
-  if (seccomp != NULL && !process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
-    init_fail (ctx->sync_fd, false, error);
+   * before dropping privileges (as runc); with it, as late as possible --
+   * except with a listenerPath: the notify fd goes to our parent (which
+   * hands it to the agent), so the filter is loaded while it still waits. */
+  bool seccomp_early = seccomp != NULL && (!process->noNewPrivileges || seccomp->listenerPath != NULL);
+  if (seccomp_early)
+    {
+      if (!berth_seccomp_load_compiled (seccomp, ctx->seccomp_program, &notify_fd, &error))
+        init_fail (ctx->sync_fd, false, error);
+      if (notify_fd >= 0
+          && (!sync_send (ctx->sync_fd, SYNC_SECCOMP, NULL, &error)
+              || !berth_send_fd (ctx->sync_fd, notify_fd, "seccompFd", &error)))
+        init_fail (ctx->sync_fd, false, error);
+      berth_close_fdp (&notify_fd);
+    }
   if (!berth_apply_identity (process, &error) || !change_to_cwd (process, &error))
     init_fail (ctx->sync_fd, false, error);
   g_autofree char *executable = find_executable (process, &error);
@@ -305,7 +316,8 @@ berth_container_init (BerthInitContext *ctx)
 
   if (!berth_hooks_run (&spec->hooks.startContainer, "startContainer", state_json, false, &error))
     init_fail (report_fd, ctx->opts->foreground ? false : true, error);
-  if (seccomp != NULL && process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
+  if (seccomp != NULL && !seccomp_early
+      && !berth_seccomp_load_compiled (seccomp, ctx->seccomp_program, &notify_fd, &error))
     init_fail (report_fd, !ctx->opts->foreground, error);
   berth_close_fdp (&notify_fd);
 

@@ -353,6 +353,60 @@ directory
 	return 0
 }
 
+# ------------------------------------------------------------------------------------------- seccomp
+# Podman's default profile (containers-common), converted as Podman does: the container runs under it
+# and what it forbids is forbidden.
+t_seccomp_podman_profile() {
+	local b prof=/usr/share/containers/seccomp.json
+	[ -r "$prof" ] || t_skip "$prof missing (apt-get install golang-github-containers-common)"
+	b=$TD/b; make_bundle "$b"
+	jq --argjson caps "$(jq -c .process.capabilities.bounding "$b/config.json")" -f "$SEC_DIR/podman-seccomp.jq" "$prof" >"$TD/seccomp.json"
+	bundle_jq "$b" --slurpfile s "$TD/seccomp.json" '.linux.seccomp = $s[0]'
+	set_args "$b" sh -c 'echo ran; unshare -r true 2>/dev/null && echo UNSHARE; true'
+	rt_ok run --bundle "$b" "$(new_id)"
+	assert_eq "$RT_OUT" ran "output under the Podman profile (unshare must be denied)"
+	rm -rf "$T_ROOT/.seccomp-cache"
+}
+
+seccomp_agent_bin() {
+	local a
+	for a in "${MESON_BUILD_ROOT:-$T_TOP/build}/hooks-examples/seccomp-notify/berth-seccomp-agent" \
+		"$T_TOP/build/hooks-examples/seccomp-notify/berth-seccomp-agent"; do
+		[ -x "$a" ] && { echo "$a"; return 0; }
+	done
+	return 1
+}
+
+# linux.seccomp.listenerPath: the example agent gets the notify fd and the state, emulates mkdir /x
+# (success, nothing created) and lets other mkdirs through; exec'd processes are handed over too.
+t_seccomp_notify_agent() {
+	local agent b id sock log apid
+	agent=$(seccomp_agent_bin) || t_skip "berth-seccomp-agent not built"
+	sock=$TD/agent.sock; log=$TD/agent.log
+	"$agent" "$sock" "$log" & apid=$!
+	wait_file "$log" || t_fail "agent did not start"
+	b=$TD/b; make_bundle "$b"
+	bundle_jq "$b" --arg s "$sock" '.root.readonly = false | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $s, listenerMetadata: "berth-test-metadata", syscalls: [{names: ["mkdir", "mkdirat", "mknod", "mknodat"], action: "SCMP_ACT_NOTIFY"}]}'
+	set_args "$b" sh -c 'mkdir /x && echo mkdir-x-ok; [ -d /x ] || echo x-absent; mkdir /tmp/y && [ -d /tmp/y ] && echo y-created; sleep 5'
+	id=$(new_id)
+	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
+	local i=0; while [ $i -lt 100 ] && ! grep -q 'mkdir.*tmp/y' "$log"; do sleep 0.05; i=$((i + 1)); done
+	run_rt exec "$id" sh -c 'mkdir /x && [ ! -d /x ] && echo exec-emulated'
+	assert_eq "$RT_OUT" exec-emulated "exec'd process under the agent"
+	rt_ok kill "$id" KILL; wait_status "$id" stopped; rt_ok delete "$id"
+	kill "$apid"; wait "$apid" 2>/dev/null || true
+	local text; text=$(cat "$log")
+	assert_contains "$text" '"metadata":"berth-test-metadata"' "listenerMetadata sent"
+	assert_contains "$text" '"fds":["seccompFd"]' "fds names"
+	assert_contains "$text" "\"id\":\"$id\"" "state sent"
+	assert_contains "$text" '"status":"creating"' "init state is creating"
+	assert_match "$text" 'mkdir[a-z]* pid=[0-9]+ path=/x -> emulated' "mkdir /x emulated"
+	assert_match "$text" 'mkdir[a-z]* pid=[0-9]+ path=/tmp/y -> continue' "mkdir /tmp/y continued"
+	assert_file "$b/rootfs/tmp/y" "mkdir /tmp/y really ran"
+	assert_no_file "$b/rootfs/x" "mkdir /x was emulated"
+	rm -rf "$T_ROOT/.seccomp-cache"
+}
+
 # ------------------------------------------------------------------------------- ID / path traversal
 t_id_traversal() {
 	local b id
@@ -392,4 +446,6 @@ sec_run "CVE-2025-52565: console is the real pty peer" t_cve_2025_52565
 sec_run "CVE-2025-52881: sysctl names cannot leave /proc/sys" t_cve_2025_52881
 sec_run "CVE-2026-41579: image /dev symlinks do not redirect /dev setup" t_cve_2026_41579
 sec_run "container ID and state dir traversal refused" t_id_traversal
+sec_run "seccomp: Podman's default profile" t_seccomp_podman_profile
+sec_run "seccomp notify: listenerPath agent answers notifications" t_seccomp_notify_agent
 t_done
