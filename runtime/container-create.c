@@ -8,6 +8,7 @@
 #include "exe-protect.h"
 #include "hooks.h"
 #include "log.h"
+#include "lsm.h"
 #include "proc.h"
 #include "seccomp.h"
 #include "seccomp-notify.h"
@@ -97,6 +98,8 @@ validate_for_create (const BerthSpec *spec, const BerthCreateOptions *opts, GErr
   if (!spec->process->terminal && opts->console_socket != NULL)
     return berth_fail (error, "--console-socket: only valid when process.terminal is true");
   if (spec->linux_ != NULL && spec->linux_->seccomp != NULL && !berth_seccomp_validate (spec->linux_->seccomp, error))
+    return false;
+  if (!berth_lsm_validate (spec, spec->process, error))
     return false;
   return true;
 }

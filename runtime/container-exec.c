@@ -6,6 +6,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "error.h"
+#include "lsm.h"
 #include "exe-protect.h"
 #include "process-attrs.h"
 #include "proc.h"
@@ -159,6 +160,8 @@ exec_child (ExecContext *ctx)
   int notify_fd = -1;
   if (!berth_apply_process_limits (ctx->spec, process, &error))
     goto fail;
+  if (!berth_lsm_apply_exec_labels (process, &error)) /* apparmorProfile, selinuxLabel */
+    goto fail;
   /* As in the init: with a listenerPath the filter is loaded early and its
    * notify fd handed to our parent for the agent. */
   bool seccomp_early = seccomp != NULL && (!process->noNewPrivileges || seccomp->listenerPath != NULL);
@@ -214,6 +217,8 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
                       const BerthContainer *c, GError **error)
 {
   const BerthContainerState *st = c->state;
+  if (!berth_lsm_validate (spec, spec->process, error))
+    return -1;
   berth_autofd int init_pidfd = berth_pidfd_open_checked (st->pid, st->pid_start_time);
   if (init_pidfd < 0)
     return berth_fail (error, "exec: container \"%s\" is not running", st->id), -1;

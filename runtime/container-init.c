@@ -8,6 +8,7 @@
 #include "exe-protect.h"
 #include "hooks.h"
 #include "log.h"
+#include "lsm.h"
 #include "process-attrs.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -281,6 +282,8 @@ berth_container_init (BerthInitContext *ctx)
   if (process->terminal && !setup_console (ctx, &error))
     init_fail (ctx->sync_fd, false, error);
   if (!berth_apply_process_limits (spec, process, &error))
+    init_fail (ctx->sync_fd, false, error);
+  if (!berth_lsm_apply_exec_labels (process, &error)) /* apparmorProfile, selinuxLabel */
     init_fail (ctx->sync_fd, false, error);
 
   const BerthSeccomp *seccomp = spec->linux_ ? spec->linux_->seccomp : NULL;

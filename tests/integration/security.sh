@@ -407,6 +407,28 @@ t_seccomp_notify_agent() {
 	rm -rf "$T_ROOT/.seccomp-cache"
 }
 
+# ----------------------------------------------------------------------------------------------- LSM
+# No AppArmor/SELinux here: as runc, an AppArmor profile is ignored, an SELinux process label is a clear
+# one-line error (create and exec), a mount label is ignored.
+t_lsm_labels_without_lsm() {
+	local b id
+	[ -e /sys/fs/selinux/enforce ] && t_skip "SELinux is enabled on this host"
+	[ -e /sys/kernel/security/apparmor ] && grep -q Y /sys/module/apparmor/parameters/enabled 2>/dev/null && t_skip "AppArmor is enabled"
+	b=$TD/b; make_bundle "$b"
+	bundle_jq "$b" '.process.apparmorProfile = "berth-test-profile" | .linux.mountLabel = "system_u:object_r:container_file_t:s0"'
+	set_args "$b" sh -c 'cat /proc/self/attr/current 2>/dev/null; echo ran'
+	rt_ok run --bundle "$b" "$(new_id)"
+	assert_contains "$RT_OUT" ran "apparmorProfile and mountLabel ignored"
+	bundle_jq "$b" '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
+	assert_fails_with 'selinuxLabel.*SELinux is disabled or not supported' create --bundle "$b" "$(new_id)"
+	bundle_jq "$b" 'del(.process.selinuxLabel)'
+	set_args "$b" sleep 10
+	id=$(new_id); rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
+	assert_fails_with 'selinuxLabel.*SELinux is disabled' exec --process-label "system_u:system_r:container_t:s0" "$id" true
+	rt_ok exec --apparmor berth-other-profile "$id" true
+	rt_ok delete -f "$id"
+}
+
 # ------------------------------------------------------------------------------- ID / path traversal
 t_id_traversal() {
 	local b id
@@ -446,6 +468,7 @@ sec_run "CVE-2025-52565: console is the real pty peer" t_cve_2025_52565
 sec_run "CVE-2025-52881: sysctl names cannot leave /proc/sys" t_cve_2025_52881
 sec_run "CVE-2026-41579: image /dev symlinks do not redirect /dev setup" t_cve_2026_41579
 sec_run "container ID and state dir traversal refused" t_id_traversal
+sec_run "LSM labels on a host without AppArmor/SELinux behave as runc" t_lsm_labels_without_lsm
 sec_run "seccomp: Podman's default profile" t_seccomp_podman_profile
 sec_run "seccomp notify: listenerPath agent answers notifications" t_seccomp_notify_agent
 t_done
