@@ -202,7 +202,7 @@ exec_child (ExecContext *ctx)
   sigprocmask (SIG_SETMASK, &none, NULL);
   char *empty_env[] = { NULL };
   char **env = process->env ? process->env : empty_env;
-  g_autofree char *executable = find_in_path (process->args[0], env);
+  char *executable = find_in_path (process->args[0], env); /* freed by exec or _exit */
   /* CVE-2019-5736: exec through the sealed trampoline, never as the host binary. */
   berth_exe_protect_execve (ctx->exec_trampoline_fd, ctx->sync_fd, BERTH_EXEC_REPORT_SYNC, executable,
                             process->args, env);
@@ -224,6 +224,7 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
     return berth_fail (error, "exec: container \"%s\" is not running", st->id), -1;
 
   ExecContext ctx = { .spec = spec, .opts = opts, .console_socket_fd = -1 };
+  berth_autofd int console_master = -1; /* declared before any goto (clang) */
   berth_autofd int exec_trampoline_fd = berth_exe_protect_open (error); /* CVE-2019-5736 */
   if (exec_trampoline_fd < 0)
     return -1;
@@ -280,7 +281,6 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
   if (!sync_send (sync_fd, SYNC_GO, NULL, error))
     goto kill_child;
 
-  int console_master = -1;
   for (;;)
     {
       SyncType type;
@@ -303,7 +303,6 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
             goto kill_child;
         }
     }
-  berth_autofd int master_guard = console_master;
   if (opts->pid_file != NULL)
     {
       g_autofree char *dir = g_path_get_dirname (opts->pid_file);
