@@ -19,7 +19,7 @@ artifacts=$build/fuzz-artifacts/$target
 mkdir -p "$work" "$artifacts"
 # GLib's slice allocator hides leaks/overflows from ASan; make g_malloc plain malloc.
 export G_SLICE=always-malloc G_DEBUG=gc-friendly
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 exec "$build/tests/fuzz/fuzz-$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
