@@ -113,6 +113,26 @@ t_cve_2016_9962() {
 	rt_ok delete -f "$id2"; rt_ok delete -f "$id"
 }
 
+# ------------------------------------------------------------------------------------ CVE-2019-16884
+# The image mounts its own fake /proc: procfs writes the runtime makes (oomScoreAdj after pivot_root,
+# sysctl) must reach the real procfs (a private, verified instance), never the image's files.
+t_cve_2019_16884() {
+	local b fake id pid
+	b=$TD/b; make_bundle "$b"
+	fake=$TD/fakeproc; mkdir -p "$fake/self/attr" "$fake/sys/kernel" "$fake/thread-self/attr"
+	echo 0 >"$fake/self/oom_score_adj"; echo 0 >"$fake/sys/kernel/shmmax"; : >"$fake/self/attr/exec"
+	bundle_jq "$b" --arg s "$fake" '.mounts |= map(if .destination == "/proc" then {destination: "/proc", type: "bind", source: $s, options: ["rbind"]} else . end) | .process.oomScoreAdj = 123 | .linux.sysctl = {"kernel.shmmax": "12345678"} | .process.apparmorProfile = "berth-test"'
+	set_args "$b" sleep 10
+	id=$(new_id)
+	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"; pid=$(jq -r .pid <<<"$STATE")
+	assert_eq "$(cat "/proc/$pid/oom_score_adj")" 123 "oom_score_adj of the container process (real procfs)"
+	assert_eq "$(nsenter --ipc="/proc/$pid/ns/ipc" cat /proc/sys/kernel/shmmax)" 12345678 "kernel.shmmax in the container's ipc namespace"
+	assert_eq "$(cat "$fake/self/oom_score_adj")" 0 "fake oom_score_adj untouched"
+	assert_eq "$(cat "$fake/sys/kernel/shmmax")" 0 "fake shmmax untouched"
+	assert_eq "$(cat "$fake/self/attr/exec")" "" "fake attr/exec untouched"
+	rt_ok delete -f "$id"
+}
+
 # ------------------------------------------------------------- CVE-2019-19921/2023-27561/2023-28642
 # The image's /proc (or /sys) is a symlink pointing out of the rootfs (or at another pseudo-fs).
 t_proc_sys_symlink() {
@@ -456,6 +476,7 @@ t_id_traversal() {
 
 sec_run "CVE-2019-5736: container cannot overwrite the runtime binary via /proc/self/exe" t_cve_2019_5736
 sec_run "CVE-2016-9962: waiting init is not ptrace-able from the container" t_cve_2016_9962
+sec_run "CVE-2019-16884: procfs writes ignore an image's fake /proc" t_cve_2019_16884
 sec_run "CVE-2019-19921/2023-27561/2023-28642: /proc and /sys symlinks refused" t_proc_sys_symlink
 sec_run "CVE-2021-30465: bind destination symlink (and swap race) stays inside" t_cve_2021_30465
 sec_run "CVE-2022-29162: no inheritable capabilities from exec --cap or the template" t_cve_2022_29162
