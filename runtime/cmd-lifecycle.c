@@ -65,7 +65,7 @@ cmd_list (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
   berth_autofd int root_fd = berth_state_root_open (g->root, false, NULL);
   if (root_fd >= 0)
     {
-      DIR *dir = fdopendir (dup (root_fd));
+      DIR *dir = fdopendir (fcntl (root_fd, F_DUPFD_CLOEXEC, 3));
       struct dirent *de;
       while (dir != NULL && (de = readdir (dir)) != NULL)
         if (de->d_name[0] != '.' && berth_id_validate (de->d_name, NULL))

@@ -5,10 +5,13 @@
 #include "cgroup.h"
 #include "console.h"
 #include "error.h"
+#include "exe-protect.h"
 #include "hooks.h"
 #include "log.h"
+#include "lsm.h"
 #include "proc.h"
 #include "seccomp.h"
+#include "seccomp-notify.h"
 #include "sync.h"
 #include "util.h"
 
@@ -95,6 +98,8 @@ validate_for_create (const BerthSpec *spec, const BerthCreateOptions *opts, GErr
   if (!spec->process->terminal && opts->console_socket != NULL)
     return berth_fail (error, "--console-socket: only valid when process.terminal is true");
   if (spec->linux_ != NULL && spec->linux_->seccomp != NULL && !berth_seccomp_validate (spec->linux_->seccomp, error))
+    return false;
+  if (!berth_lsm_validate (spec, spec->process, error))
     return false;
   return true;
 }
@@ -267,6 +272,13 @@ drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, 
             *ret_console_master = fd;
             break;
           }
+        case SYNC_SECCOMP:
+          {
+            berth_autofd int fd = berth_recv_fd (sync_fd, NULL, error);
+            if (fd < 0 || !berth_seccomp_notify_send (lx->seccomp, fd, pid, creating_json, error))
+              return false;
+            break;
+          }
         case SYNC_READY:
           return true;
         case SYNC_ERROR:
@@ -363,6 +375,14 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
     return berth_fail_errno (error, errno, "socketpair");
   berth_autofd int sync_fd = pair[0];
   berth_autofd int init_sync_fd = pair[1];
+  berth_autofd int exec_trampoline_fd = berth_exe_protect_open (error); /* CVE-2019-5736 */
+  if (exec_trampoline_fd < 0)
+    return false;
+  /* The filter is compiled here (cached below --root) so the init only loads it. */
+  g_autoptr (GBytes) seccomp_program = NULL;
+  if (lx != NULL && lx->seccomp != NULL
+      && (seccomp_program = berth_seccomp_compile_for (lx->seccomp, undo.root_fd, error)) == NULL)
+    return false;
 
   uint64_t flags = 0;
   bool unshare_cgroupns = false;
@@ -386,6 +406,8 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
     .console_socket_fd = console_socket_fd,
     .unshare_cgroupns = unshare_cgroupns,
     .has_create_runtime_hooks = has_hooks (&spec->hooks.prestart) || has_hooks (&spec->hooks.createRuntime),
+    .exec_trampoline_fd = exec_trampoline_fd,
+    .seccomp_program = seccomp_program,
   };
   memcpy (ctx.ns_fds, ns_fds, sizeof ns_fds);
 
@@ -408,6 +430,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
   berth_close_fdp (&init_sync_fd);
   berth_close_fdp (&start_listen_fd);
   berth_close_fdp (&console_socket_fd);
+  berth_close_fdp (&exec_trampoline_fd);
 
   g_autoptr (BerthContainerState) st = g_new0 (BerthContainerState, 1);
   st->id = g_strdup (opts->id);

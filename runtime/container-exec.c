@@ -6,9 +6,12 @@
 #include "cgroup.h"
 #include "console.h"
 #include "error.h"
+#include "lsm.h"
+#include "exe-protect.h"
 #include "process-attrs.h"
 #include "proc.h"
 #include "seccomp.h"
+#include "seccomp-notify.h"
 #include "supervise.h"
 #include "sync.h"
 #include "util.h"
@@ -53,6 +56,8 @@ typedef struct
   int sync_fd;
   int ns_fds[G_N_ELEMENTS (exec_namespaces)];
   int console_socket_fd;
+  int exec_trampoline_fd;          /* sealed memfd, see exe-protect.h (CVE-2019-5736) */
+  GBytes *seccomp_program;         /* compiled before clone, NULL without linux.seccomp */
 } ExecContext;
 
 /* Open the init's namespaces that differ from ours (joining our own user
@@ -80,6 +85,26 @@ open_container_namespaces (pid_t pid, int fds[], GError **error)
         return berth_fail_errno (error, errno, "exec: open %s", theirs);
     }
   return true;
+}
+
+/* execvpe's lookup, done here because the exec goes through the trampoline:
+ * the first regular executable file in the container's PATH, else arg0
+ * as given (the exec then fails with the right errno). */
+static char *
+find_in_path (const char *arg0, char **env)
+{
+  if (strchr (arg0, '/') != NULL)
+    return g_strdup (arg0);
+  const char *path = g_environ_getenv (env, "PATH");
+  g_auto (GStrv) dirs = g_strsplit (path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ":", -1);
+  for (char **d = dirs; *d; d++)
+    {
+      g_autofree char *candidate = g_build_filename (**d ? *d : ".", arg0, NULL);
+      struct stat sb;
+      if (stat (candidate, &sb) == 0 && S_ISREG (sb.st_mode) && access (candidate, X_OK) == 0)
+        return g_steal_pointer (&candidate);
+    }
+  return g_strdup (arg0);
 }
 
 G_GNUC_NORETURN static void
@@ -135,8 +160,21 @@ exec_child (ExecContext *ctx)
   int notify_fd = -1;
   if (!berth_apply_process_limits (ctx->spec, process, &error))
     goto fail;
-  if (seccomp != NULL && !process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
+  if (!berth_lsm_apply_exec_labels (process, &error)) /* apparmorProfile, selinuxLabel */
     goto fail;
+  /* As in the init: with a listenerPath the filter is loaded early and its
+   * notify fd handed to our parent for the agent. */
+  bool seccomp_early = seccomp != NULL && (!process->noNewPrivileges || seccomp->listenerPath != NULL);
+  if (seccomp_early)
+    {
+      if (!berth_seccomp_load_compiled (seccomp, ctx->seccomp_program, &notify_fd, &error))
+        goto fail;
+      if (notify_fd >= 0
+          && (!sync_send (ctx->sync_fd, SYNC_SECCOMP, NULL, &error)
+              || !berth_send_fd (ctx->sync_fd, notify_fd, "seccompFd", &error)))
+        goto fail;
+      berth_close_fdp (&notify_fd);
+    }
   if (!berth_apply_identity (process, &error))
     goto fail;
   const char *cwd = process->cwd ? process->cwd : "/";
@@ -151,7 +189,7 @@ exec_child (ExecContext *ctx)
       berth_fail (&error, "exec: cwd %s is outside the container", cwd);
       goto fail;
     }
-  if (seccomp != NULL && process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
+  if (seccomp != NULL && !seccomp_early && !berth_seccomp_load_compiled (seccomp, ctx->seccomp_program, &notify_fd, &error))
     goto fail;
   int first_closed = 3 + ctx->opts->preserve_fds;
   for (int fd = 3; fd < first_closed; fd++)
@@ -168,14 +206,10 @@ exec_child (ExecContext *ctx)
     prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   char *empty_env[] = { NULL };
   char **env = process->env ? process->env : empty_env;
-  if (strchr (process->args[0], '/') != NULL)
-    execve (process->args[0], process->args, env);
-  else
-    {
-      const char *path = g_environ_getenv (env, "PATH");
-      setenv ("PATH", path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
-      execvpe (process->args[0], process->args, env);
-    }
+  char *executable = find_in_path (process->args[0], env); /* freed by exec or _exit */
+  /* CVE-2019-5736: exec through the sealed trampoline, never as the host binary. */
+  berth_exe_protect_execve (ctx->exec_trampoline_fd, ctx->sync_fd, BERTH_EXEC_REPORT_SYNC, executable,
+                            process->args, env);
   berth_fail_errno (&error, errno, "exec \"%s\"", process->args[0]);
 fail:
   sync_send (ctx->sync_fd, SYNC_ERROR, error ? error->message : "exec failed", NULL);
@@ -187,11 +221,23 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
                       const BerthContainer *c, GError **error)
 {
   const BerthContainerState *st = c->state;
+  if (!berth_lsm_validate (spec, spec->process, error))
+    return -1;
   berth_autofd int init_pidfd = berth_pidfd_open_checked (st->pid, st->pid_start_time);
   if (init_pidfd < 0)
     return berth_fail (error, "exec: container \"%s\" is not running", st->id), -1;
 
   ExecContext ctx = { .spec = spec, .opts = opts, .console_socket_fd = -1 };
+  berth_autofd int console_master = -1; /* declared before any goto (clang) */
+  berth_autofd int exec_trampoline_fd = berth_exe_protect_open (error); /* CVE-2019-5736 */
+  if (exec_trampoline_fd < 0)
+    return -1;
+  ctx.exec_trampoline_fd = exec_trampoline_fd;
+  const BerthSeccomp *seccomp = spec->linux_ ? spec->linux_->seccomp : NULL;
+  g_autoptr (GBytes) seccomp_program = NULL;
+  if (seccomp != NULL && (seccomp_program = berth_seccomp_compile_for (seccomp, c->root_fd, error)) == NULL)
+    return -1;
+  ctx.seccomp_program = seccomp_program;
   if (!open_container_namespaces (st->pid, ctx.ns_fds, error))
     return -1;
   /* The pidfd pins the init, but /proc/PID paths could name a reused pid if
@@ -232,13 +278,13 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
   for (size_t i = 0; i < G_N_ELEMENTS (ctx.ns_fds); i++)
     berth_close_fdp (&ctx.ns_fds[i]);
   berth_close_fdp (&ctx.console_socket_fd);
+  berth_close_fdp (&exec_trampoline_fd);
 
   if (cgroup != NULL && !berth_cgroup_enter (cgroup, (pid_t) pid, error))
     goto kill_child;
   if (!sync_send (sync_fd, SYNC_GO, NULL, error))
     goto kill_child;
 
-  int console_master = -1;
   for (;;)
     {
       SyncType type;
@@ -253,8 +299,14 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
         }
       if (type == SYNC_CONSOLE && (console_master = berth_recv_fd (sync_fd, NULL, error)) < 0)
         goto kill_child;
+      if (type == SYNC_SECCOMP)
+        {
+          berth_autofd int notify_fd = berth_recv_fd (sync_fd, NULL, error);
+          g_autofree char *state_json = berth_state_oci_json (st, BERTH_STATUS_RUNNING, false);
+          if (notify_fd < 0 || !berth_seccomp_notify_send (seccomp, notify_fd, (pid_t) pid, state_json, error))
+            goto kill_child;
+        }
     }
-  berth_autofd int master_guard = console_master;
   if (opts->pid_file != NULL)
     {
       g_autofree char *dir = g_path_get_dirname (opts->pid_file);

@@ -5,8 +5,11 @@
 
 #include "console.h"
 #include "error.h"
+#include "exe-protect.h"
 #include "fs-safety.h"
 #include "hooks.h"
+#include "log.h"
+#include "lsm.h"
 #include "process-attrs.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -47,6 +50,41 @@ init_fail (int report_fd, bool after_gate, GError *error)
   else
     sync_send (report_fd, SYNC_ERROR, msg, NULL);
   _exit (1);
+}
+
+static int
+compare_ints (const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* CVE-2016-9962 / CVE-2024-21626, defence in depth: the init is a clone of
+ * berth and inherits every fd the parent holds (state dirs, cgroup dirs).
+ * Close all of them at once but stdio, the preserved fds and those listed
+ * in ctx, so no host directory fd exists while the init does its work. */
+static void
+close_inherited_fds (BerthInitContext *ctx)
+{
+  int keep[BERTH_NS_COUNT + 6];
+  size_t n = 0;
+  keep[n++] = ctx->sync_fd;
+  keep[n++] = ctx->start_listen_fd;
+  keep[n++] = ctx->console_socket_fd;
+  keep[n++] = ctx->exec_trampoline_fd;
+  keep[n++] = berth_log_fd ();
+  for (int i = 0; i < BERTH_NS_COUNT; i++)
+    keep[n++] = ctx->ns_fds[i];
+  qsort (keep, n, sizeof keep[0], compare_ints);
+  int next = 3 + ctx->opts->preserve_fds; /* lowest fd that may be closed */
+  for (size_t i = 0; i < n; i++)
+    {
+      if (keep[i] < next)
+        continue;
+      if (keep[i] > next)
+        syscall (SYS_close_range, (unsigned) next, (unsigned) keep[i] - 1, 0);
+      next = keep[i] + 1;
+    }
+  syscall (SYS_close_range, (unsigned) next, ~0U, 0);
 }
 
 static bool
@@ -202,6 +240,7 @@ berth_container_init (BerthInitContext *ctx)
   /* CVE-2016-9962: nothing in the container may ptrace us while we hold host fds. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  close_inherited_fds (ctx);
 
   g_autofree char *state_json = NULL;
   if (!sync_expect (ctx->sync_fd, SYNC_GO, &state_json, &error))
@@ -250,16 +289,29 @@ berth_container_init (BerthInitContext *ctx)
     init_fail (ctx->sync_fd, false, error);
   if (!berth_apply_process_limits (spec, process, &error))
     init_fail (ctx->sync_fd, false, error);
+  if (!berth_lsm_apply_exec_labels (process, &error)) /* apparmorProfile, selinuxLabel */
+    init_fail (ctx->sync_fd, false, error);
 
   const BerthSeccomp *seccomp = spec->linux_ ? spec->linux_->seccomp : NULL;
   int notify_fd = -1;
   /* Without noNewPrivileges, loading a filter needs CAP_SYS_ADMIN: load it
-   * before dropping privileges (as runc); with it, as late as possible. */
+   * before dropping privileges (as runc); with it, as late as possible --
+   * except with a listenerPath: the notify fd goes to our parent (which
+   * hands it to the agent), so the filter is loaded while it still waits. */
   /* Verify the cwd before any filter loads: a profile may deny getcwd. */
   if (!change_to_cwd (process, &error))
     init_fail (ctx->sync_fd, false, error);
-  if (seccomp != NULL && !process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
-    init_fail (ctx->sync_fd, false, error);
+  bool seccomp_early = seccomp != NULL && (!process->noNewPrivileges || seccomp->listenerPath != NULL);
+  if (seccomp_early)
+    {
+      if (!berth_seccomp_load_compiled (seccomp, ctx->seccomp_program, &notify_fd, &error))
+        init_fail (ctx->sync_fd, false, error);
+      if (notify_fd >= 0
+          && (!sync_send (ctx->sync_fd, SYNC_SECCOMP, NULL, &error)
+              || !berth_send_fd (ctx->sync_fd, notify_fd, "seccompFd", &error)))
+        init_fail (ctx->sync_fd, false, error);
+      berth_close_fdp (&notify_fd);
+    }
   /* chdir again as the container user so its permissions apply (as runc). */
   if (!berth_apply_identity (process, &error) || chdir (process->cwd ? process->cwd : "/") < 0)
     {
@@ -283,7 +335,8 @@ berth_container_init (BerthInitContext *ctx)
   if (!berth_hooks_run (&spec->hooks.startContainer, "startContainer", created_json ? created_json : state_json,
                         false, &error))
     init_fail (report_fd, ctx->opts->foreground ? false : true, error);
-  if (seccomp != NULL && process->noNewPrivileges && !berth_seccomp_load (seccomp, &notify_fd, &error))
+  if (seccomp != NULL && !seccomp_early
+      && !berth_seccomp_load_compiled (seccomp, ctx->seccomp_program, &notify_fd, &error))
     init_fail (report_fd, !ctx->opts->foreground, error);
   berth_close_fdp (&notify_fd);
 
@@ -296,7 +349,10 @@ berth_container_init (BerthInitContext *ctx)
     berth_close_fds_from (first_closed); /* old kernel: nothing may leak, close all */
   reset_signals ();
   char *empty_env[] = { NULL };
-  execve (executable, process->args, process->env ? process->env : empty_env);
+  /* CVE-2019-5736: exec through the sealed trampoline, never as the host binary. */
+  berth_exe_protect_execve (ctx->exec_trampoline_fd, report_fd,
+                            ctx->opts->foreground ? BERTH_EXEC_REPORT_SYNC : BERTH_EXEC_REPORT_LINE, executable,
+                            process->args, process->env ? process->env : empty_env);
   berth_fail_errno (&error, errno, "exec \"%s\"", process->args[0]);
   init_fail (report_fd, !ctx->opts->foreground, error);
 }

@@ -48,6 +48,8 @@ typedef struct
   int ns_fds[BERTH_NS_COUNT];     /* namespaces to join (setns in init), -1 = none */
   bool unshare_cgroupns;          /* new cgroup ns: unshared after the cgroup is joined */
   bool has_create_runtime_hooks;
+  int exec_trampoline_fd;         /* sealed memfd, see exe-protect.h (CVE-2019-5736) */
+  GBytes *seccomp_program;        /* linux.seccomp compiled by the parent, NULL without */
 } BerthInitContext;
 
 /* Runs in the cloned child; never returns (execve or _exit). */

@@ -109,6 +109,34 @@ make_parent_mount_private (const char *root_path, GError **error)
   return true;
 }
 
+/* CVE-2023-25809: without a cgroup namespace, host cgroup hierarchies that
+ * reached the container through a bind of /sys (rootless configs: "/sys"
+ * rbind, "ro" applies to the top mount only) are made read-only, recursively.
+ * A /sys/fs/cgroup the spec mounts itself (the delegated case, e.g. "rw"
+ * for systemd in the container) is left as asked. */
+static bool
+protect_host_cgroup_tree (int rootfd, const BerthSpec *spec, GError **error)
+{
+  if (berth_spec_namespace (spec, BERTH_NS_CGROUP) != NULL)
+    return true;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    {
+      const char *d = spec->mounts[i].destination;
+      if (d != NULL && (strcmp (d, "/sys/fs/cgroup") == 0 || strcmp (d, "/sys/fs/cgroup/") == 0))
+        return true;
+    }
+  berth_autofd int fd = berth_openat_in_root (rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+  if (fd < 0)
+    return true; /* no /sys/fs/cgroup in the container */
+  struct statx stx;
+  if (statx (fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0 || !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+      || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+    return true;
+  if (!berth_mount_setattr (fd, true, MOUNT_ATTR_RDONLY, 0, 0, error))
+    return g_prefix_error (error, "/sys/fs/cgroup: "), false;
+  return true;
+}
+
 bool
 berth_rootfs_prepare (const BerthSpec *spec, GError **error)
 {
@@ -137,6 +165,8 @@ berth_rootfs_prepare (const BerthSpec *spec, GError **error)
     ok = berth_mount_apply (rootfd, spec, i, &state, error);
   if (ok)
     ok = berth_devices_setup (rootfd, &state, spec, error);
+  if (ok)
+    ok = protect_host_cgroup_tree (rootfd, spec, error);
   berth_close_fdp (&state.dev_fd);
   return ok;
 }

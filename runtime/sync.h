@@ -14,6 +14,7 @@ typedef enum
   SYNC_READY,              /* init -> parent: waiting for start */
   SYNC_START,              /* parent -> init: exec now (`run` only) */
   SYNC_ERROR,              /* init -> parent: payload is the one-line error */
+  SYNC_SECCOMP,            /* init/exec child -> parent: seccomp notify fd (SCM_RIGHTS) for listenerPath */
 } SyncType;
 
 #define SYNC_PAYLOAD_MAX (1024 * 1024)

@@ -35,6 +35,12 @@ berth_log_init (const char *path, const char *format, bool debug, GError **error
   return true;
 }
 
+int
+berth_log_fd (void)
+{
+  return log_config.fd;
+}
+
 static const char *
 level_name (BerthLogLevel level)
 {

@@ -14,3 +14,5 @@ void berth_log (BerthLogLevel level, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 #define berth_warn(...) berth_log (BERTH_LOG_WARNING, __VA_ARGS__)
 /* Report the final error: one line on stderr and, with --log, in the log. */
 void berth_log_error_line (const char *msg);
+/* The fd log lines go to (stderr unless --log): kept open by the container init. */
+int berth_log_fd (void);
