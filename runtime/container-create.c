@@ -8,6 +8,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "proc.h"
+#include "rootless.h"
 #include "seccomp.h"
 #include "sync.h"
 #include "util.h"
@@ -96,21 +97,6 @@ validate_for_create (const BerthSpec *spec, const BerthCreateOptions *opts, GErr
     return berth_fail (error, "--console-socket: only valid when process.terminal is true");
   if (spec->linux_ != NULL && spec->linux_->seccomp != NULL && !berth_seccomp_validate (spec->linux_->seccomp, error))
     return false;
-  return true;
-}
-
-static bool
-write_id_map (pid_t pid, const char *file, const BerthIdMapping *maps, size_t n, GError **error)
-{
-  if (n == 0)
-    return true;
-  g_autoptr (GString) text = g_string_new (NULL);
-  for (size_t i = 0; i < n; i++)
-    g_string_append_printf (text, "%u %u %u\n", maps[i].containerID, maps[i].hostID, maps[i].size);
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
-  if (!berth_write_file_at (AT_FDCWD, path, text->str))
-    return berth_fail_errno (error, errno, "config.json: .linux.%s: write %s", g_str_equal (file, "uid_map") ? "uidMappings" : "gidMappings", file);
   return true;
 }
 
@@ -221,17 +207,12 @@ has_hooks (const BerthHookList *list)
 /* The parent's half of the sync protocol, from clone to SYNC_READY. */
 static bool
 drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, pid_t pid,
-            BerthContainerState *st, BerthCgroup *cgroup, bool placed_by_clone, int *ret_console_master,
+            const BerthIdMapPlan *id_map_plan, BerthContainerState *st, BerthCgroup *cgroup, bool placed_by_clone, int *ret_console_master,
             GError **error)
 {
-  const BerthLinux *lx = spec->linux_;
   const BerthNamespace *user_ns = berth_spec_namespace (spec, BERTH_NS_USER);
-  if (user_ns != NULL && user_ns->path == NULL)
-    {
-      if (!write_id_map (pid, "uid_map", lx->uidMappings, lx->n_uidMappings, error)
-          || !write_id_map (pid, "gid_map", lx->gidMappings, lx->n_gidMappings, error))
-        return false;
-    }
+  if (user_ns != NULL && user_ns->path == NULL && !berth_id_map_write (pid, spec->linux_, id_map_plan, error))
+    return false;
   /* The init waits for SYNC_GO, so it runs no user code before it is in its cgroup. */
   if (cgroup != NULL && !placed_by_clone && !berth_cgroup_enter (cgroup, pid, error))
     return false;
@@ -284,6 +265,11 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
   g_autoptr (BerthSpec) spec = berth_spec_load (opts->bundle, &config_json, &config_len, error);
   if (spec == NULL || !validate_for_create (spec, opts, error))
     return false;
+  /* Unauthorised id ranges fail here, before anything exists. */
+  BerthIdMapPlan id_map_plan = { 0 };
+  const BerthNamespace *new_user_ns = berth_spec_namespace (spec, BERTH_NS_USER);
+  if (new_user_ns != NULL && new_user_ns->path == NULL && !berth_id_map_plan (spec->linux_, &id_map_plan, error))
+    return false;
 
   __attribute__ ((cleanup (create_undo))) CreateUndo undo = { .root_fd = -1, .dir_fd = -1, .pidfd = -1, .id = opts->id };
   undo.root_fd = berth_state_root_open (g->root, true, error);
@@ -306,6 +292,9 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
       g_propagate_error (error, g_steal_pointer (&cg_error));
       return false;
     }
+  if (undo.cgroup == NULL)
+    berth_warn ("rootless: no writable (delegated) cgroup: running without one%s",
+                lx && lx->resources ? "; .linux.resources is ignored" : "");
 
   berth_autofd int start_listen_fd = -1;
   if (!opts->foreground && (start_listen_fd = create_start_socket (undo.dir_fd, error)) < 0)
@@ -394,7 +383,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
 
   int console_master = -1;
   bool placed_by_clone = (args.flags & CLONE_INTO_CGROUP) != 0;
-  if (!drive_init (spec, opts, sync_fd, st->pid, st, undo.cgroup, placed_by_clone, &console_master, error))
+  if (!drive_init (spec, opts, sync_fd, st->pid, &id_map_plan, st, undo.cgroup, placed_by_clone, &console_master, error))
     return false;
   st->pid_start_time = berth_proc_start_time (st->pid);
   if (!berth_state_write (undo.dir_fd, st, error))
