@@ -193,13 +193,20 @@ berth_container_init (BerthInitContext *ctx)
   bool has_mount_ns = berth_spec_namespace (spec, BERTH_NS_MOUNT) != NULL;
   const BerthNamespace *user_ns = berth_spec_namespace (spec, BERTH_NS_USER);
 
-  /* CVE-2016-9962: nothing in the container may ptrace us while we hold host fds. */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* CVE-2016-9962: nothing in the container may ptrace us while we hold host fds.
+   * An unprivileged parent (or its newuidmap) can only write the id maps of a
+   * dumpable init, so in a new user namespace we stay dumpable (as runc does)
+   * until the maps are written: nothing runs in the container before SYNC_GO. */
+  bool unprivileged_userns = user_ns != NULL && user_ns->path == NULL && geteuid () != 0;
+  if (!unprivileged_userns)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
   g_autofree char *state_json = NULL;
   if (!sync_expect (ctx->sync_fd, SYNC_GO, &state_json, &error))
     _exit (1);
+  if (unprivileged_userns)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (user_ns != NULL && user_ns->path == NULL && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
       berth_fail_errno (&error, errno, "become root in the user namespace");
