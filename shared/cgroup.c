@@ -558,6 +558,10 @@ berth_cgroup_create (const char *cgroups_path, const char *id,
     return NULL;
   g_autoptr (GPtrArray) created = g_ptr_array_new_with_free_func (g_free);
   bool ok = create_dirs (cg, rootless, created, error);
+  /* Rootless without delegation: no hierarchy is writable; run without a
+   * cgroup (NULL, no error; the caller warns once), as runc does. */
+  if (ok && rootless && cg->v1->len == 0 && cg->unified_dir == NULL)
+    return NULL;
   if (ok && cg->mode == BERTH_CGROUP_V2)
     {
       /* runc: enable every available controller from the root down. */

@@ -29,7 +29,8 @@ BerthCgroup *berth_cgroup_resolve (const char *cgroups_path, const char *id, GEr
  * (all v1 ones incl. named, plus the unified one in hybrid mode), apply
  * resources (NULL = none) and the device policy (implicit deny-all, then
  * resources->devices in order, then runc's default rules; skipped when
- * rootless).  On failure the directories it created are removed. */
+ * rootless).  On failure the directories it created are removed.
+ * Rootless and no hierarchy writable (no delegation): NULL without error. */
 BerthCgroup *berth_cgroup_create (const char *cgroups_path, const char *id,
                                   const BerthResources *resources, bool rootless, GError **error);
 /* An O_PATH|O_DIRECTORY fd of the v2 (or hybrid unified) cgroup, usable with
