@@ -3,6 +3,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <errno.h>
@@ -143,7 +144,7 @@ resolve_global (const GlobalArgs *ga, BerthGlobalOptions *g, GError **error)
     return berth_fail_code (error, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not supported yet; use the default cgroupfs driver");
   const char *rootless = ga->rootless ? ga->rootless : "auto";
   if (strcmp (rootless, "auto") == 0)
-    g->rootless = geteuid () != 0;
+    g->rootless = berth_rootless_auto ();
   else if (strcmp (rootless, "true") == 0)
     g->rootless = true;
   else if (strcmp (rootless, "false") == 0)
