@@ -599,6 +599,21 @@ berth_cgroup_unified_fd (BerthCgroup *cg)
 }
 
 bool
+berth_cgroup_delegate (BerthCgroup *cg, uid_t uid, gid_t gid, GError **error)
+{
+  if (cg->mode != BERTH_CGROUP_V2 || cg->unified_dir == NULL)
+    return true;
+  static const char *const files[] = { ".", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+  for (size_t i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (cg->unified_dir, files[i], NULL);
+      if (chown (path, uid, gid) < 0 && errno != ENOENT)
+        return berth_fail_errno (error, errno, "cgroup: delegate %s to %u:%u", path, (unsigned) uid, (unsigned) gid);
+    }
+  return true;
+}
+
+bool
 berth_cgroup_enter (BerthCgroup *cg, pid_t pid, GError **error)
 {
   g_autofree char *value = g_strdup_printf ("%d", (int) pid);

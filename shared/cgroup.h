@@ -37,6 +37,11 @@ BerthCgroup *berth_cgroup_create (const char *cgroups_path, const char *id,
  * clone3 CLONE_INTO_CGROUP; -1 when there is none. Owned by the cgroup. */
 int berth_cgroup_unified_fd (BerthCgroup *cgroup);
 bool berth_cgroup_enter (BerthCgroup *cgroup, pid_t pid, GError **error);
+/* v2 only (else a no-op): hand the cgroup to uid:gid, the container's root in
+ * its own user namespace, by chowning the directory and cgroup.procs,
+ * cgroup.threads and cgroup.subtree_control (cgroups(7) "Delegation"), so a
+ * systemd inside can manage its subtree. */
+bool berth_cgroup_delegate (BerthCgroup *cgroup, uid_t uid, gid_t gid, GError **error);
 /* Apply new resources to a live cgroup (`berth update`). Devices are not
  * changed; memory.checkBeforeUpdate refuses a limit below the usage. */
 bool berth_cgroup_update (BerthCgroup *cgroup, const BerthResources *resources, GError **error);
