@@ -100,6 +100,37 @@ validate_for_create (const BerthSpec *spec, const BerthCreateOptions *opts, GErr
   return true;
 }
 
+/* The host id that a container id maps to; false when unmapped. */
+static bool
+host_id_of (const BerthIdMapping *maps, size_t n, uint32_t id, uint32_t *ret)
+{
+  for (size_t i = 0; i < n; i++)
+    if (id >= maps[i].containerID && id - maps[i].containerID < maps[i].size)
+      {
+        *ret = maps[i].hostID + (id - maps[i].containerID);
+        return true;
+      }
+  return false;
+}
+
+/* A container with its own user namespace owns its (v2) cgroup: chown it to
+ * the container's root.  Rootless, chowning to another id than our own may
+ * be refused: the cgroup then stays ours, which is not an error. */
+static bool
+delegate_cgroup (BerthCgroup *cgroup, const BerthLinux *lx, bool rootless, GError **error)
+{
+  uint32_t uid, gid;
+  if (!host_id_of (lx->uidMappings, lx->n_uidMappings, 0, &uid) || !host_id_of (lx->gidMappings, lx->n_gidMappings, 0, &gid))
+    return true;
+  g_autoptr (GError) local = NULL;
+  if (berth_cgroup_delegate (cgroup, uid, gid, &local))
+    return true;
+  if (rootless && g_error_matches (local, BERTH_ERROR, EPERM))
+    return true;
+  g_propagate_error (error, g_steal_pointer (&local));
+  return false;
+}
+
 /* Namespaces joined by path: opened here so a bad path fails before clone. */
 static bool
 open_namespace_paths (const BerthSpec *spec, int ns_fds[BERTH_NS_COUNT], GError **error)
@@ -295,6 +326,8 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
   if (undo.cgroup == NULL)
     berth_warn ("rootless: no writable (delegated) cgroup: running without one%s",
                 lx && lx->resources ? "; .linux.resources is ignored" : "");
+  else if (id_map_plan.uid != BERTH_IDMAP_NONE && !delegate_cgroup (undo.cgroup, lx, g->rootless, error))
+    return false;
 
   berth_autofd int start_listen_fd = -1;
   if (!opts->foreground && (start_listen_fd = create_start_socket (undo.dir_fd, error)) < 0)
