@@ -373,6 +373,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
     .console_socket_fd = console_socket_fd,
     .unshare_cgroupns = unshare_cgroupns,
     .has_create_runtime_hooks = has_hooks (&spec->hooks.prestart) || has_hooks (&spec->hooks.createRuntime),
+    .unprivileged_userns = new_user_ns != NULL && new_user_ns->path == NULL && geteuid () != 0,
   };
   memcpy (ctx.ns_fds, ns_fds, sizeof ns_fds);
 

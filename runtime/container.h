@@ -48,6 +48,7 @@ typedef struct
   int ns_fds[BERTH_NS_COUNT];     /* namespaces to join (setns in init), -1 = none */
   bool unshare_cgroupns;          /* new cgroup ns: unshared after the cgroup is joined */
   bool has_create_runtime_hooks;
+  bool unprivileged_userns;       /* new user ns, caller not root: dumpable until createRuntime hooks ran */
 } BerthInitContext;
 
 /* Runs in the cloned child; never returns (execve or _exit). */
