@@ -321,6 +321,14 @@ t_bad_overlap() {
 	assert_nothing_left "$id" "$T_XDG"
 }
 
+t_bad_no_userns() {
+	local b=$TD/b id; id=$(new_id); make_user_bundle "$b"
+	bundle_jq "$b" '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+	assert_fails_with '^berth: config.json: \.linux\.namespaces: not running as root, so a user namespace is needed' \
+		run --bundle "$b" "$id"
+	assert_nothing_left "$id" "$T_XDG"
+}
+
 # v2 only: a subtree delegated to the user (chowned, controllers enabled, the user's process moved
 # into a leaf of it) gives the container a real cgroup: limits apply, pause works, cleaned on delete.
 t_v2_delegated() {
@@ -378,6 +386,7 @@ t_run "multi-range mapping via newuidmap: owners inside, uid 1000 writes as the 
 t_run "range not delegated in /etc/subuid or /etc/subgid: clear error, nothing left" t_bad_not_delegated
 t_run "no subuid entry: clear error, nothing left" t_bad_no_subuid_entry
 t_run "overlapping ranges: clear error, nothing left" t_bad_overlap
+t_run "namespaces without a user namespace: clear error, nothing left" t_bad_no_userns
 t_run "cgroup v2 delegated subtree: limits, pause, delete" t_v2_delegated
 t_run "slirp4netns hook: the container reaches a loopback server on the host" t_slirp4netns needs:slirp4netns
 t_done
