@@ -561,7 +561,10 @@ berth_cgroup_create (const char *cgroups_path, const char *id,
   /* Rootless without delegation: no hierarchy is writable; run without a
    * cgroup (NULL, no error; the caller warns once), as runc does. */
   if (ok && rootless && cg->v1->len == 0 && cg->unified_dir == NULL)
-    return NULL;
+    {
+      rmdir_created (created); /* parents made before a leaf was refused */
+      return NULL;
+    }
   if (ok && cg->mode == BERTH_CGROUP_V2)
     {
       /* runc: enable every available controller from the root down. */
