@@ -216,7 +216,13 @@ write_direct (pid_t pid, const char *file, const char *field, const BerthIdMappi
   char path[64];
   snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
   if (!berth_write_file_at (AT_FDCWD, path, text->str))
-    return berth_fail_errno (error, errno, "config.json: .linux.%s: write %s", field, file);
+    {
+      int saved = errno;
+      if (saved == EPERM && geteuid () == 0 && berth_in_user_namespace ())
+        return berth_fail_errno (error, saved, "config.json: .linux.%s: write %s (berth runs in a user namespace: every host id must be mapped in /proc/self/%s)",
+                                 field, file, file);
+      return berth_fail_errno (error, saved, "config.json: .linux.%s: write %s", field, file);
+    }
   return true;
 }
 

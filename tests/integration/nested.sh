@@ -141,6 +141,15 @@ t_userns_container_nested() {
 	chown -R 0:0 "$b/rootfs"
 }
 
+t_unmapped_host_ids() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	bundle_jq "$b" '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 10}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 0, size: 10}]'
+	assert_fails_with 'uidMappings: write uid_map \(berth runs in a user namespace: every host id must be mapped in /proc/self/uid_map\)' \
+		run --bundle "$b" "$id"
+}
+
 t_single_map_rootless_spec() {
 	local b=$TD/b id; id=$(new_id)
 	mkdir -p "$b"
@@ -161,5 +170,6 @@ t_run "cgroup resources applied nested, device rules skipped" t_cgroup_resources
 t_run "create/start/exec/ps/pause/resume/kill --all/delete nested" t_lifecycle_nested
 t_run "no network namespace: sysfs bind fallback" t_no_netns_sysfs_fallback
 t_run "a user-namespaced container inside the nested namespace" t_userns_container_nested
+t_run "host ids not mapped in the nested namespace: clear error, nothing left" t_unmapped_host_ids
 t_run "single-id namespace (unshare -r style): spec --rootless runs" t_single_map_rootless_spec
 t_done
