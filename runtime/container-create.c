@@ -301,7 +301,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
   const BerthNamespace *new_user_ns = berth_spec_namespace (spec, BERTH_NS_USER);
   if (new_user_ns != NULL && new_user_ns->path == NULL && !berth_id_map_plan (spec->linux_, &id_map_plan, error))
     return false;
-  if (new_user_ns == NULL && geteuid () != 0 && spec->linux_ != NULL && spec->linux_->n_namespaces > 0)
+  if (new_user_ns == NULL && geteuid () != 0)
     return berth_fail_code (error, EPERM, "config.json: .linux.namespaces: not running as root, so a user namespace is needed "
                                           "(add {\"type\": \"user\"} with uidMappings/gidMappings, as `berth spec --rootless` does)");
 
