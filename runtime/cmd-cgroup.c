@@ -1,8 +1,10 @@
-/* Commands that act on a live container through its cgroup: pause, resume, ps. */
+/* Commands that act on a live container through its cgroup: pause, resume,
+ * ps (without a cgroup: by pid namespace). */
 #include "cli.h"
 
 #include "cgroup.h"
 #include "error.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <errno.h>
@@ -17,7 +19,8 @@ open_container_cgroup (const BerthGlobalOptions *g, const char *command, int arg
     return NULL;
   if (c->state == NULL || c->state->cgroup == NULL)
     {
-      berth_fail (error, "%s: container \"%s\" has no cgroup", command, argv[1]);
+      berth_fail_code (error, ENOTSUP, "%s: container \"%s\" has no cgroup (rootless without a delegated cgroup), so no freezer is reachable",
+                       command, argv[1]);
       return NULL;
     }
   return berth_cgroup_deserialize (c->state->cgroup, error);
@@ -69,10 +72,20 @@ cmd_ps (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
   if (format != NULL && !json && strcmp (format, "table") != 0)
     return berth_fail (error, "ps: --format: must be table or json, not \"%s\"", format), 1;
   __attribute__ ((cleanup (berth_container_close))) BerthContainer c;
-  g_autoptr (BerthCgroup) cg = open_container_cgroup (g, "ps", argc, argv, &c, error);
-  if (cg == NULL)
+  if (!berth_container_open (g, argv[1], true, &c, error))
     return 1;
-  g_autoptr (GArray) pids = berth_cgroup_pids (cg, error);
+  if (c.state == NULL)
+    return berth_fail (error, "ps: container \"%s\" is being created", argv[1]), 1;
+  g_autoptr (GArray) pids = NULL;
+  if (c.state->cgroup != NULL)
+    {
+      g_autoptr (BerthCgroup) cg = berth_cgroup_deserialize (c.state->cgroup, error);
+      pids = cg ? berth_cgroup_pids (cg, error) : NULL;
+    }
+  else if (berth_container_status (&c) == BERTH_STATUS_STOPPED)
+    pids = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  else if ((pids = berth_pidns_pids (c.state->pid, error)) == NULL) /* no cgroup: by pid namespace */
+    g_prefix_error (error, "ps: ");
   if (pids == NULL)
     return 1;
   if (json)

@@ -4,6 +4,7 @@
 #include "cgroup.h"
 #include "error.h"
 #include "proc.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -143,6 +144,23 @@ wait_for_signal_handler (const BerthContainer *c, int signo)
     g_usleep (5000);
 }
 
+/* kill --all without a cgroup (rootless): every process in the init's pid
+ * namespace; the init itself is signalled by the caller through its pidfd. */
+static bool
+kill_pidns (pid_t init_pid, int signo, GError **error)
+{
+  g_autoptr (GArray) pids = berth_pidns_pids (init_pid, error);
+  if (pids == NULL)
+    return g_prefix_error (error, "kill --all: "), false;
+  for (guint i = 0; i < pids->len; i++)
+    {
+      pid_t pid = g_array_index (pids, pid_t, i);
+      if (pid != init_pid && kill (pid, signo) < 0 && errno != ESRCH)
+        return berth_fail_errno (error, errno, "kill --all: signal pid %d", (int) pid);
+    }
+  return true;
+}
+
 int
 cmd_kill (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
 {
@@ -174,6 +192,8 @@ cmd_kill (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
         return 1;
       return 0;
     }
+  if (all && !kill_pidns (c.state->pid, signo, error))
+    return 1;
   berth_autofd int pidfd = berth_pidfd_open_checked (c.state->pid, c.state->pid_start_time);
   wait_for_signal_handler (&c, signo);
   if (pidfd < 0 || berth_pidfd_send_signal (pidfd, signo) < 0)

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "lsm.h"
 #include "proc.h"
+#include "rootless.h"
 #include "seccomp.h"
 #include "seccomp-notify.h"
 #include "sync.h"
@@ -104,19 +105,35 @@ validate_for_create (const BerthSpec *spec, const BerthCreateOptions *opts, GErr
   return true;
 }
 
+/* The host id that a container id maps to; false when unmapped. */
 static bool
-write_id_map (pid_t pid, const char *file, const BerthIdMapping *maps, size_t n, GError **error)
+host_id_of (const BerthIdMapping *maps, size_t n, uint32_t id, uint32_t *ret)
 {
-  if (n == 0)
-    return true;
-  g_autoptr (GString) text = g_string_new (NULL);
   for (size_t i = 0; i < n; i++)
-    g_string_append_printf (text, "%u %u %u\n", maps[i].containerID, maps[i].hostID, maps[i].size);
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
-  if (!berth_write_file_at (AT_FDCWD, path, text->str))
-    return berth_fail_errno (error, errno, "config.json: .linux.%s: write %s", g_str_equal (file, "uid_map") ? "uidMappings" : "gidMappings", file);
-  return true;
+    if (id >= maps[i].containerID && id - maps[i].containerID < maps[i].size)
+      {
+        *ret = maps[i].hostID + (id - maps[i].containerID);
+        return true;
+      }
+  return false;
+}
+
+/* A container with its own user namespace owns its (v2) cgroup: chown it to
+ * the container's root.  Rootless, chowning to another id than our own may
+ * be refused: the cgroup then stays ours, which is not an error. */
+static bool
+delegate_cgroup (BerthCgroup *cgroup, const BerthLinux *lx, bool rootless, GError **error)
+{
+  uint32_t uid, gid;
+  if (!host_id_of (lx->uidMappings, lx->n_uidMappings, 0, &uid) || !host_id_of (lx->gidMappings, lx->n_gidMappings, 0, &gid))
+    return true;
+  g_autoptr (GError) local = NULL;
+  if (berth_cgroup_delegate (cgroup, uid, gid, &local))
+    return true;
+  if (rootless && g_error_matches (local, BERTH_ERROR, EPERM))
+    return true;
+  g_propagate_error (error, g_steal_pointer (&local));
+  return false;
 }
 
 /* Namespaces joined by path: opened here so a bad path fails before clone. */
@@ -226,17 +243,13 @@ has_hooks (const BerthHookList *list)
 /* The parent's half of the sync protocol, from clone to SYNC_READY. */
 static bool
 drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, pid_t pid,
-            BerthContainerState *st, BerthCgroup *cgroup, bool placed_by_clone, int *ret_console_master,
+            const BerthIdMapPlan *id_map_plan, BerthContainerState *st, BerthCgroup *cgroup, bool placed_by_clone, int *ret_console_master,
             GError **error)
 {
   const BerthLinux *lx = spec->linux_;
   const BerthNamespace *user_ns = berth_spec_namespace (spec, BERTH_NS_USER);
-  if (user_ns != NULL && user_ns->path == NULL)
-    {
-      if (!write_id_map (pid, "uid_map", lx->uidMappings, lx->n_uidMappings, error)
-          || !write_id_map (pid, "gid_map", lx->gidMappings, lx->n_gidMappings, error))
-        return false;
-    }
+  if (user_ns != NULL && user_ns->path == NULL && !berth_id_map_write (pid, spec->linux_, id_map_plan, error))
+    return false;
   /* The init waits for SYNC_GO, so it runs no user code before it is in its cgroup. */
   if (cgroup != NULL && !placed_by_clone && !berth_cgroup_enter (cgroup, pid, error))
     return false;
@@ -329,6 +342,14 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
   g_autoptr (BerthSpec) spec = berth_spec_load (opts->bundle, &config_json, &config_len, error);
   if (spec == NULL || !validate_for_create (spec, opts, error))
     return false;
+  /* Unauthorised id ranges fail here, before anything exists. */
+  BerthIdMapPlan id_map_plan = { 0 };
+  const BerthNamespace *new_user_ns = berth_spec_namespace (spec, BERTH_NS_USER);
+  if (new_user_ns != NULL && new_user_ns->path == NULL && !berth_id_map_plan (spec->linux_, &id_map_plan, error))
+    return false;
+  if (new_user_ns == NULL && geteuid () != 0)
+    return berth_fail_code (error, EPERM, "config.json: .linux.namespaces: not running as root, so a user namespace is needed "
+                                          "(add {\"type\": \"user\"} with uidMappings/gidMappings, as `berth spec --rootless` does)");
 
   __attribute__ ((cleanup (create_undo))) CreateUndo undo = { .root_fd = -1, .dir_fd = -1, .pidfd = -1, .id = opts->id };
   undo.root_fd = berth_state_root_open (g->root, true, error);
@@ -353,6 +374,11 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
       g_propagate_error (error, g_steal_pointer (&cg_error));
       return false;
     }
+  if (undo.cgroup == NULL)
+    berth_warn ("rootless: no writable (delegated) cgroup: running without one%s",
+                lx && lx->resources ? "; .linux.resources is ignored" : "");
+  else if (id_map_plan.uid != BERTH_IDMAP_NONE && !delegate_cgroup (undo.cgroup, lx, g->rootless, error))
+    return false;
 
   berth_autofd int start_listen_fd = -1;
   if (!opts->foreground && (start_listen_fd = create_start_socket (undo.dir_fd, error)) < 0)
@@ -408,6 +434,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
     .has_create_runtime_hooks = has_hooks (&spec->hooks.prestart) || has_hooks (&spec->hooks.createRuntime),
     .exec_trampoline_fd = exec_trampoline_fd,
     .seccomp_program = seccomp_program,
+    .unprivileged_userns = new_user_ns != NULL && new_user_ns->path == NULL && geteuid () != 0,
   };
   memcpy (ctx.ns_fds, ns_fds, sizeof ns_fds);
 
@@ -452,7 +479,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
 
   int console_master = -1;
   bool placed_by_clone = (args.flags & CLONE_INTO_CGROUP) != 0;
-  if (!drive_init (spec, opts, sync_fd, st->pid, st, undo.cgroup, placed_by_clone, &console_master, error))
+  if (!drive_init (spec, opts, sync_fd, st->pid, &id_map_plan, st, undo.cgroup, placed_by_clone, &console_master, error))
     return false;
   st->pid_start_time = berth_proc_start_time (st->pid);
   if (!berth_state_write (undo.dir_fd, st, error))

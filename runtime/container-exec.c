@@ -247,6 +247,15 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
   if (opts->console_socket != NULL
       && (ctx.console_socket_fd = berth_unix_connect (opts->console_socket, error)) < 0)
     return g_prefix_error (error, "--console-socket: "), -1;
+  /* Joining the pid and time namespaces here needs CAP_SYS_ADMIN in our own
+   * user namespace: unprivileged (rootless), join the container's user
+   * namespace first (we own it), as runc does; the child then skips it. */
+  if (ctx.ns_fds[0] >= 0 && geteuid () != 0)
+    {
+      if (setns (ctx.ns_fds[0], CLONE_NEWUSER) < 0)
+        return berth_fail_errno (error, errno, "exec: join user namespace"), -1;
+      berth_close_fdp (&ctx.ns_fds[0]);
+    }
   for (size_t i = 0; i < G_N_ELEMENTS (exec_namespaces); i++)
     {
       BerthNamespaceKind kind = exec_namespaces[i].kind;

@@ -237,8 +237,18 @@ berth_container_init (BerthInitContext *ctx)
   bool has_mount_ns = berth_spec_namespace (spec, BERTH_NS_MOUNT) != NULL;
   const BerthNamespace *user_ns = berth_spec_namespace (spec, BERTH_NS_USER);
 
-  /* CVE-2016-9962: nothing in the container may ptrace us while we hold host fds. */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* CVE-2016-9962: nothing in the container may ptrace us while we hold host fds.
+   * An unprivileged parent (or its newuidmap) can only write the id maps of a
+   * dumpable init, and createRuntime/prestart hooks running as that user (e.g.
+   * slirp4netns joining our network namespace) need to open /proc/PID/ns/net:
+   * in a new user namespace we stay dumpable until those hooks are done.
+   * Nothing of the container runs before then (its state does not exist yet,
+   * so no exec can join it); the caller's own processes could ptrace the
+   * runtime itself anyway.  (The parent decides: our euid here races with
+   * the map it writes.) */
+  bool unprivileged_userns = ctx->unprivileged_userns;
+  if (!unprivileged_userns)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   close_inherited_fds (ctx);
 
@@ -250,6 +260,8 @@ berth_container_init (BerthInitContext *ctx)
       berth_fail_errno (&error, errno, "become root in the user namespace");
       init_fail (ctx->sync_fd, false, error);
     }
+  if (unprivileged_userns)
+    prctl (PR_SET_DUMPABLE, 1, 0, 0, 0); /* a changed uid resets it (root mapped to a subuid) */
   if (!join_namespaces (ctx, &error))
     init_fail (ctx->sync_fd, false, error);
   if (ctx->unshare_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
@@ -273,6 +285,8 @@ berth_container_init (BerthInitContext *ctx)
       && (!sync_send (ctx->sync_fd, SYNC_CREATE_RUNTIME, NULL, &error)
           || !sync_expect (ctx->sync_fd, SYNC_CREATE_RUNTIME_DONE, NULL, &error)))
     _exit (1);
+  if (unprivileged_userns)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (!berth_hooks_run (&spec->hooks.createContainer, "createContainer", state_json, false, &error))
     init_fail (ctx->sync_fd, false, error);
   if (has_mount_ns)

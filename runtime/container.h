@@ -50,6 +50,7 @@ typedef struct
   bool has_create_runtime_hooks;
   int exec_trampoline_fd;         /* sealed memfd, see exe-protect.h (CVE-2019-5736) */
   GBytes *seccomp_program;        /* linux.seccomp compiled by the parent, NULL without */
+  bool unprivileged_userns;       /* new user ns, caller not root: dumpable until createRuntime hooks ran */
 } BerthInitContext;
 
 /* Runs in the cloned child; never returns (execve or _exit). */

@@ -3,6 +3,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <errno.h>
@@ -137,13 +138,13 @@ parse_global (int argc, char **argv, GlobalArgs *ga, int *ret_command_index, GEr
 }
 
 static bool
-resolve_global (const GlobalArgs *ga, BerthGlobalOptions *g, GError **error)
+resolve_global (const GlobalArgs *ga, const char *command, BerthGlobalOptions *g, GError **error)
 {
   if (ga->systemd_cgroup)
     return berth_fail_code (error, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not supported yet; use the default cgroupfs driver");
   const char *rootless = ga->rootless ? ga->rootless : "auto";
   if (strcmp (rootless, "auto") == 0)
-    g->rootless = geteuid () != 0;
+    g->rootless = berth_rootless_auto ();
   else if (strcmp (rootless, "true") == 0)
     g->rootless = true;
   else if (strcmp (rootless, "false") == 0)
@@ -159,6 +160,9 @@ resolve_global (const GlobalArgs *ga, BerthGlobalOptions *g, GError **error)
   else if (geteuid () != 0)
     {
       const char *xdg = g_getenv ("XDG_RUNTIME_DIR");
+      bool stateless = strcmp (command, "spec") == 0 || strcmp (command, "features") == 0;
+      if ((xdg == NULL || *xdg == '\0') && stateless)
+        xdg = "/nonexistent"; /* never used: spec and features keep no state */
       if (xdg == NULL || *xdg == '\0')
         return berth_fail (error, "--root: not given and XDG_RUNTIME_DIR is not set (needed when not root)");
       g->root = g_build_filename (xdg, "berth", NULL);
@@ -215,7 +219,7 @@ main (int argc, char **argv)
       berth_fail (&error, "unknown command \"%s\" (see berth --help)", name);
       goto out;
     }
-  if (!resolve_global (&ga, &g, &error))
+  if (!resolve_global (&ga, name, &g, &error))
     goto out;
   rc = cmd->fn (&g, argc - ci, argv + ci, &error);
 

@@ -558,6 +558,13 @@ berth_cgroup_create (const char *cgroups_path, const char *id,
     return NULL;
   g_autoptr (GPtrArray) created = g_ptr_array_new_with_free_func (g_free);
   bool ok = create_dirs (cg, rootless, created, error);
+  /* Rootless without delegation: no hierarchy is writable; run without a
+   * cgroup (NULL, no error; the caller warns once), as runc does. */
+  if (ok && rootless && cg->v1->len == 0 && cg->unified_dir == NULL)
+    {
+      rmdir_created (created); /* parents made before a leaf was refused */
+      return NULL;
+    }
   if (ok && cg->mode == BERTH_CGROUP_V2)
     {
       /* runc: enable every available controller from the root down. */
@@ -592,6 +599,21 @@ berth_cgroup_unified_fd (BerthCgroup *cg)
   if (cg->unified_fd < 0 && cg->unified_dir != NULL)
     cg->unified_fd = open (cg->unified_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   return cg->unified_fd;
+}
+
+bool
+berth_cgroup_delegate (BerthCgroup *cg, uid_t uid, gid_t gid, GError **error)
+{
+  if (cg->mode != BERTH_CGROUP_V2 || cg->unified_dir == NULL)
+    return true;
+  static const char *const files[] = { ".", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+  for (size_t i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (cg->unified_dir, files[i], NULL);
+      if (chown (path, uid, gid) < 0 && errno != ENOENT)
+        return berth_fail_errno (error, errno, "cgroup: delegate %s to %u:%u", path, (unsigned) uid, (unsigned) gid);
+    }
+  return true;
 }
 
 bool

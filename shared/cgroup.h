@@ -29,13 +29,19 @@ BerthCgroup *berth_cgroup_resolve (const char *cgroups_path, const char *id, GEr
  * (all v1 ones incl. named, plus the unified one in hybrid mode), apply
  * resources (NULL = none) and the device policy (implicit deny-all, then
  * resources->devices in order, then runc's default rules; skipped when
- * rootless).  On failure the directories it created are removed. */
+ * rootless).  On failure the directories it created are removed.
+ * Rootless and no hierarchy writable (no delegation): NULL without error. */
 BerthCgroup *berth_cgroup_create (const char *cgroups_path, const char *id,
                                   const BerthResources *resources, bool rootless, GError **error);
 /* An O_PATH|O_DIRECTORY fd of the v2 (or hybrid unified) cgroup, usable with
  * clone3 CLONE_INTO_CGROUP; -1 when there is none. Owned by the cgroup. */
 int berth_cgroup_unified_fd (BerthCgroup *cgroup);
 bool berth_cgroup_enter (BerthCgroup *cgroup, pid_t pid, GError **error);
+/* v2 only (else a no-op): hand the cgroup to uid:gid, the container's root in
+ * its own user namespace, by chowning the directory and cgroup.procs,
+ * cgroup.threads and cgroup.subtree_control (cgroups(7) "Delegation"), so a
+ * systemd inside can manage its subtree. */
+bool berth_cgroup_delegate (BerthCgroup *cgroup, uid_t uid, gid_t gid, GError **error);
 /* Apply new resources to a live cgroup (`berth update`). Devices are not
  * changed; memory.checkBeforeUpdate refuses a limit below the usage. */
 bool berth_cgroup_update (BerthCgroup *cgroup, const BerthResources *resources, GError **error);
