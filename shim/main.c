@@ -33,6 +33,31 @@ env_fd (const char *name)
   return (int) fd;
 }
 
+static int
+cmp_int (const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* Close every inherited fd >= 3 but the ones in keep (a caller's pipe held
+ * open by a daemon would hang `$(...)`); the kept ones are CLOEXEC. */
+static void
+close_inherited_fds (int *keep, size_t n)
+{
+  qsort (keep, n, sizeof *keep, cmp_int);
+  unsigned from = 3;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (keep[i] < 3 || (unsigned) keep[i] < from)
+        continue;
+      if ((unsigned) keep[i] > from)
+        syscall (SYS_close_range, from, (unsigned) keep[i] - 1, 0);
+      from = (unsigned) keep[i] + 1;
+    }
+  syscall (SYS_close_range, from, ~0U, 0);
+  syscall (SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+}
+
 static void
 stdio_to_devnull (void)
 {
@@ -163,17 +188,27 @@ main (int argc, char **argv)
       return 0;
     }
   signal (SIGPIPE, SIG_IGN);
-  /* Every inherited fd becomes CLOEXEC: the exit command and the container get
-   * none of them (the runtime child re-opens --preserve-fds ones). */
-  syscall (SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   if (o.adopt_pid)
-    return adopt_main (&o);
+    {
+      int keep[1] = { (int) o.console_fd };
+      close_inherited_fds (keep, 1);
+      return adopt_main (&o);
+    }
 
   Shim s;
   shim_init (&s, &o);
   s.sync_fd = env_fd ("_OCI_SYNCPIPE");
   s.start_fd = env_fd ("_OCI_STARTPIPE");
   s.attach_pipe_fd = env_fd ("_OCI_ATTACHPIPE");
+  {
+    /* Kept: the pipes and --preserve-fds ones (which the runtime child re-opens). */
+    int npreserve = MIN (shim_preserve_fds (&o), 4096);
+    g_autofree int *keep = g_new (int, (gsize) npreserve + 3);
+    keep[0] = s.sync_fd; keep[1] = s.start_fd; keep[2] = s.attach_pipe_fd;
+    for (int i = 0; i < npreserve; i++)
+      keep[3 + i] = 3 + i;
+    close_inherited_fds (keep, (size_t) npreserve + 3);
+  }
 
   if (!shim_logs_open (&s.logs, &o, &err))
     {
