@@ -29,6 +29,7 @@ struct ShimLogSink
   ShimLogs *logs;
   /* journald */
   char *fields;        /* constant "KEY=value\n" fields */
+  char *scratch;       /* k8s-file: SHIM_K8S_SCRATCH_SIZE, at the first write */
 };
 
 static void
@@ -38,6 +39,7 @@ sink_free (gpointer p)
   berth_close_fdp (&k->fd);
   g_free (k->path);
   g_free (k->fields);
+  g_free (k->scratch);
   g_free (k);
 }
 
@@ -90,7 +92,9 @@ k8s_emit (void *user, const struct iovec *iov, int iovcnt)
   if (k->max > 0 && k->size > 0 && k->size + (int64_t) total > k->max)
     k8s_truncate (k);
   /* writev with short-write handling, without modifying the caller's iovecs. */
-  struct iovec local[1024];
+  struct iovec local[4];
+  if (iovcnt > 4)
+    return false;
   memcpy (local, iov, sizeof *iov * (size_t) iovcnt);
   struct iovec *v = local;
   int cnt = iovcnt;
@@ -265,7 +269,10 @@ shim_logs_write (ShimLogs *logs, ShimStream stream, const char *buf, size_t len)
               clock_gettime (CLOCK_REALTIME, &now);
               shim_k8s_timestamp (ts, sizeof ts, &now);
             }
-          shim_k8s_format (ts, stream == SHIM_STREAM_STDERR ? "stderr" : "stdout", buf, len, k8s_emit, k);
+          if (k->scratch == NULL)
+            k->scratch = g_malloc (SHIM_K8S_SCRATCH_SIZE);
+          shim_k8s_format (ts, stream == SHIM_STREAM_STDERR ? "stderr" : "stdout", buf, len, k->scratch,
+                           SHIM_K8S_SCRATCH_SIZE, k8s_emit, k);
         }
       else if (k->driver == SHIM_LOG_JOURNALD)
         journald_write (k, stream, buf, len);

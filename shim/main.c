@@ -122,6 +122,7 @@ stdio_setup (Shim *s, bool passthrough, int w[3], GError **error)
         return false;
       s->stdout_fd = p[0];
       w[1] = p[1];
+      fcntl (p[0], F_SETPIPE_SZ, SHIM_PIPE_SIZE);  /* best effort (pipe-max-size) */
       fcntl (s->stdout_fd, F_SETFL, O_NONBLOCK);
     }
   /* stderr: also the runtime's own error channel (read on failure). */
@@ -129,6 +130,7 @@ stdio_setup (Shim *s, bool passthrough, int w[3], GError **error)
     return false;
   s->stderr_fd = p[0];
   w[2] = p[1];
+  fcntl (p[0], F_SETPIPE_SZ, SHIM_PIPE_SIZE);
   fcntl (s->stderr_fd, F_SETFL, O_NONBLOCK);
   return true;
 }

@@ -10,7 +10,9 @@
 #include <sys/uio.h>
 #include <time.h>
 
-#define SHIM_STDIO_BUF_SIZE 8192          /* one read of container output = one attach packet */
+#define SHIM_STDIO_BUF_SIZE 8192          /* max payload of one attach packet (podman reads 8193) */
+#define SHIM_READ_BUF_SIZE (256 * 1024)   /* one read of container output (one log timestamp) */
+#define SHIM_PIPE_SIZE (1024 * 1024)      /* F_SETPIPE_SZ of the output pipes: fewer wakeups */
 #define SHIM_CONN_BUF_SIZE 32768          /* one attach input packet */
 #define SHIM_CLIENT_QUEUE_MAX (1u << 20)  /* per attach client, beyond that packets are dropped */
 #define SHIM_STDIN_QUEUE_MAX (1u << 20)   /* input waiting for the container's stdin */
@@ -79,7 +81,8 @@ void shim_logs_close (ShimLogs *logs);
 size_t shim_k8s_timestamp (char *buf, size_t size, const struct timespec *ts);
 typedef bool (*ShimEmitFn) (void *user, const struct iovec *iov, int iovcnt);
 bool shim_k8s_format (const char *ts, const char *stream, const char *buf, size_t len,
-                      ShimEmitFn emit, void *user);
+                      char *scratch, size_t scratch_size, ShimEmitFn emit, void *user);
+#define SHIM_K8S_SCRATCH_SIZE (256 * 1024)
 
 /* ---- attach (attach.c) */
 typedef struct Shim Shim;
@@ -134,6 +137,7 @@ struct Shim
   int stdin_fd, stdout_fd, stderr_fd;   /* our ends (pipes or pty master; stdout==pty) */
   guint stdout_src, stderr_src, stdin_src;
   GByteArray *stdin_queue;
+  char *read_buf;                        /* SHIM_READ_BUF_SIZE, allocated at the first output */
   bool stdin_close_pending;
   int console_listen_fd; char *console_dir, *console_path; guint console_src;
   /* attach */

@@ -110,8 +110,10 @@ shim_resize (Shim *s, int rows, int cols)
 static bool
 output_read_once (Shim *s, int fd, ShimStream stream)
 {
-  char buf[SHIM_STDIO_BUF_SIZE];
-  ssize_t n = read (fd, buf, sizeof buf);
+  if (s->read_buf == NULL)
+    s->read_buf = g_malloc (SHIM_READ_BUF_SIZE);
+  char *buf = s->read_buf;
+  ssize_t n = read (fd, buf, SHIM_READ_BUF_SIZE);
   if (n < 0 && errno == EINTR)
     return true;
   if (n < 0 && errno == EAGAIN)
