@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <signal.h>
@@ -361,6 +362,9 @@ runtime_exited (Shim *s, int status)
     g_debug ("oom: %s", err->message);
   shim_sync_send (s, s->sync_fd, "pid", pid, NULL);
   watch_output (s);
+  /* Setup garbage (option parsing, the runtime's argv...) is freed: give the
+   * pages back, the idle shim keeps only its live state. */
+  malloc_trim (0);
   if (s->o->timeout > 0)
     g_timeout_add_seconds ((guint) s->o->timeout, timeout_cb, s);
   gpointer st;

@@ -4,7 +4,7 @@
 #   * CPU (user+sys of the supervisor) per MiB of container output through a k8s-file log
 #   * create: shim invocation -> PID on the sync pipe (includes the runtime's create)
 # Usage: tests/bench/shim-bench.sh [ROUNDS]   env: SHIM=build/shim/berth-shim CONMON=/usr/bin/conmon
-#        RUNTIME=/usr/bin/runc LOG_MIB=128
+#        RUNTIME=/usr/bin/runc LOG_MIB=128 N_IDLE=8 (idle supervisors measured at once)
 # Needs root. Containers' cgroups are created beneath this process's own cgroup.
 set -euo pipefail
 ROUNDS=${1:-5}
@@ -13,6 +13,7 @@ SHIM=${SHIM:-$TOP/build/shim/berth-shim}
 CONMON=${CONMON:-/usr/bin/conmon}
 RUNTIME=${RUNTIME:-/usr/bin/runc}
 LOG_MIB=${LOG_MIB:-128}
+N_IDLE=${N_IDLE:-8}
 [ -x "$SHIM" ] || { echo "no $SHIM (meson compile -C build)" >&2; exit 1; }
 [ -x "$CONMON" ] || { echo "no $CONMON (apt-get install conmon)" >&2; exit 1; }
 
@@ -76,13 +77,18 @@ TCK=$(getconf CLK_TCK)
 for r in $(seq "$ROUNDS"); do
 	for kind in berth-shim conmon; do
 		bin=$SHIM; [ $kind = conmon ] && bin=$CONMON
-		# idle memory + create time
-		run_shim "$bin" "$W/idle" "$W/idle.log"
-		echo "$CREATE_NS" >>"$W/$kind.create"
-		"$RUNTIME" --root "$ROOT" start "$ID"
+		# idle memory (N_IDLE supervisors at once: PSS divides pages shared between them) + create time
+		ids=() pids=()
+		for n in $(seq "$N_IDLE"); do
+			run_shim "$bin" "$W/idle" "$W/idle.log"
+			echo "$CREATE_NS" >>"$W/$kind.create"
+			"$RUNTIME" --root "$ROOT" start "$ID"
+			ids+=("$ID"); pids+=("$SHIMPID")
+		done
 		sleep 0.5
-		awk '/^Pss:/ { p = $2 } /^Rss:/ { r = $2 } END { print p, r }' "/proc/$SHIMPID/smaps_rollup" >>"$W/$kind.mem"
-		finish "$ID" "$SHIMPID"
+		for p in "${pids[@]}"; do cat "/proc/$p/smaps_rollup"; done |
+			awk -v n="$N_IDLE" '/^Pss:/ { p += $2 } /^Rss:/ { r += $2 } /^Pss_Anon:/ { a += $2 } END { print p / n, r / n, a / n }' >>"$W/$kind.mem"
+		for n in "${!ids[@]}"; do finish "${ids[$n]}" "${pids[$n]}"; done
 		# log throughput
 		rm -f "$W/log/rootfs/go" "$W/ctr.log"
 		run_shim "$bin" "$W/log" "$W/ctr.log"
@@ -104,8 +110,9 @@ report() { # NAME FILE-SUFFIX COLUMN SCALE UNIT
 	awk -v n="$1" -v b="$b" -v c="$c" -v s="$4" -v u="$5" \
 		'BEGIN { printf "%-34s berth-shim %9.3f %-7s conmon %9.3f %-7s ratio %.2f\n", n, b / s, u, c / s, u, (c ? b / c : 0) }'
 }
-echo "# $ROUNDS interleaved rounds, runtime $RUNTIME, medians"
-report "idle PSS" mem 1 1024 MiB
-report "idle RSS" mem 2 1024 MiB
+echo "# $ROUNDS interleaved rounds, runtime $RUNTIME, $N_IDLE idle supervisors at once, ${LOG_MIB} MiB of log, medians"
+report "idle PSS per supervisor" mem 1 1024 MiB
+report "idle RSS per supervisor" mem 2 1024 MiB
+report "idle anonymous PSS per supervisor" mem 3 1024 MiB
 report "log CPU per MiB (k8s-file)" logcpu 1 "$LOG_MIB" ms/MiB
 report "create (invocation -> sync pid)" create 1 1000000 ms
