@@ -271,7 +271,7 @@ main (int argc, char **argv)
   sigset_t orig;
   int w[3];
   if (!shim_signals_setup (&s, &orig, &err) || !stdio_setup (&s, passthrough, w, &err)
-      || (!passthrough && !shim_attach_listen (&s, &err)) || (!passthrough && !shim_ctl_open (&s, &err)))
+      || (!passthrough && !shim_attach_listen (&s, &err)) || (!passthrough && !shim_ctl_open (&s, &err)) || !shim_sdnotify_listen (&s, &err))
     {
       shim_sync_send (&s, s.sync_fd, "pid", -1, err->message);
       return fail ("", err);

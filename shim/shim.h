@@ -119,6 +119,9 @@ char *shim_json_escape (const char *s, size_t len);
 /* The sync-pipe line: {"data": N} or {"data": N, "message": "..."} (key pid/exit_code w/o api) */
 char *shim_sync_line (bool api_version, const char *key0, int64_t value, const char *message);
 
+/* ---- sd_notify relay (sdnotify.c) */
+bool shim_sdnotify_listen (Shim *s, GError **error);
+
 /* ---- recvtty (recvtty.c) */
 int shim_recvtty_main (int argc, char **argv);
 

@@ -441,6 +441,28 @@ EOF
 	rt delete -f "$id"
 }
 
+t_sdnotify() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sleep 100
+	python3 - "$TD/host.sock" "$TD/notify.out" <<'EOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+open(sys.argv[2] + ".ready", "w").close()
+s.settimeout(10)
+open(sys.argv[2], "w").write(repr(s.recv(4096)))
+EOF
+	local srv=$!
+	wait_file "$TD/notify.out.ready"
+	shim_start "$b" "$id" -l none --sdnotify-socket "$TD/host.sock"
+	assert_file "$b/notify/notify.sock"
+	python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.sendto(b"STATUS=x\nREADY=1\nMAINPID=1", sys.argv[1])' "$b/notify/notify.sock"
+	wait "$srv" || t_fail "nothing relayed"
+	assert_eq "$(cat "$TD/notify.out")" "b'READY=1\\n'" "only READY=1 relayed"
+	rt start "$id"; rt kill "$id" KILL
+	wait_file "$EXITS/$id"; wait_gone "$SHIM_PID"
+	rt delete -f "$id"
+}
+
 t_adopt_mode() {
 	# The exec'ing process is the parent of the "container": its child becomes the shim's.
 	mkdir -p "$TD/exits" "$TD/state"
@@ -480,6 +502,7 @@ for SHIM_RT in /usr/bin/runc "$BERTH"; do
 	t_run_sel "$rtn: a full log filesystem kills nothing" t_full_log_fs
 	t_run_sel "$rtn: 1 GiB of output, a stalled attach client: RSS bounded, --log-size-max" t_one_gib_bounded_rss
 	t_run_sel "$rtn: journald native protocol" t_journald
+	t_run_sel "$rtn: --sdnotify-socket relays READY=1 only" t_sdnotify
 done
 t_run_sel "version line and usage errors" t_version_and_usage
 t_run_sel "adopt mode records the exit status" t_adopt_mode
