@@ -73,6 +73,7 @@ t_run_detached_logs_exec() {
 	local rc=0; pm exec c1 sh -c 'exit 4' || rc=$?
 	assert_eq "$rc" 4 "exec exit code"
 	assert_contains "$(pm top c1 pid args)" "sleep" "podman top"
+	assert_eq "$(pm stats --no-stream --format '{{.Name}}' c1)" c1 "podman stats"
 	pm pause c1 >/dev/null
 	assert_eq "$(pm inspect -f '{{.State.Status}}' c1)" paused
 	pm unpause c1 >/dev/null
@@ -149,7 +150,7 @@ pm_setup
 for PM_RT in /usr/bin/runc "$BERTH"; do
 	rtn=$(basename "$PM_RT")
 	t_run_sel "podman/$rtn: run --rm, exit code and output" t_run_rm
-	t_run_sel "podman/$rtn: run -d, logs, exec, top, pause/unpause, stop (137)" t_run_detached_logs_exec
+	t_run_sel "podman/$rtn: run -d, logs, exec, top, stats, pause/unpause, stop (137)" t_run_detached_logs_exec
 	t_run_sel "podman/$rtn: kill and wait (137, 5)" t_kill_wait
 	t_run_sel "podman/$rtn: attach" t_attach
 	t_run_sel "podman/$rtn: run -i with piped stdin" t_stdin_pipe
