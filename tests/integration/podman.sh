@@ -1,0 +1,166 @@
+#!/bin/bash
+# Debian's podman with `--conmon berth-shim`, once with --runtime /usr/bin/runc and once with --runtime
+# $BERTH. Private storage/runroot/tmpdir under the test dir, a private containers.conf set up for this
+# host (../shared/notes/host-quirks.md: cgroupfs, file events, ulimits within the hard limits, no
+# network), an image imported from the busybox rootfs (no registry), cgroups beneath our own cgroup.
+source "$(dirname "$0")/../lib/tap.sh"
+
+SHIM=${SHIM:-$(dirname "$BERTH")/../shim/berth-shim}
+SHIM=$(cd "$(dirname "$SHIM")" && pwd)/$(basename "$SHIM")
+[ -x "$SHIM" ] || bail "berth-shim not found: $SHIM"
+
+PM_DIR=$T_WORK/podman
+# Beneath our own cgroup, but outside $T_CG_BASE: podman leaves its parent (and the shim's "conmon")
+# cgroup behind by design; they are removed at the end.
+PM_CG=$(t_own_cgroup)/berth-it-pm-$$
+IMAGE=localhost/berth-busybox:latest
+
+pm() {
+	CONTAINERS_CONF=$PM_DIR/containers.conf podman --root "$PM_DIR/root" --runroot "$PM_DIR/runroot" \
+		--tmpdir "$PM_DIR/tmp" --conmon "$SHIM" --runtime "$PM_RT" --cgroup-manager cgroupfs \
+		--events-backend file --storage-driver vfs "$@"
+}
+# pm_run ARGS...: `podman run` with our cgroup parent.
+pm_run() { pm run --cgroup-parent="$PM_CG" "$@"; }
+
+pm_setup() {
+	mkdir -p "$PM_DIR"
+	cat >"$PM_DIR/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
+log_driver = "k8s-file"
+netns = "none"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+	"$T_LIB_DIR/make-rootfs.sh" "$PM_DIR/rootfs" >/dev/null
+	tar -C "$PM_DIR/rootfs" -cf "$PM_DIR/rootfs.tar" .
+	PM_RT=/usr/bin/runc pm import "$PM_DIR/rootfs.tar" "$IMAGE" >/dev/null
+}
+
+# Podman's containers are not in $T_ROOT; clean them here so the leak check stays meaningful.
+pm_cleanup() { pm rm -af -t 0 >/dev/null 2>&1 || true; }
+
+# wait_pm_status NAME STATUS
+wait_pm_status() {
+	local i=0 st=
+	while [ $i -lt 100 ]; do
+		st=$(pm inspect -f '{{.State.Status}}' "$1" 2>/dev/null || true)
+		[ "$st" = "$2" ] && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	t_fail "$1: status '$st', expected '$2'"
+}
+
+t_run_rm() {
+	local out rc=0
+	out=$(pm_run --rm "$IMAGE" sh -c 'echo hello; echo err >&2; exit 3' 2>&1) || rc=$?
+	assert_eq "$rc" 3 "run --rm exit code"
+	assert_contains "$out" hello; assert_contains "$out" err
+	assert_eq "$(pm ps -aq)" "" "container removed"
+}
+
+t_run_detached_logs_exec() {
+	pm_run -d --name c1 "$IMAGE" sh -c 'echo started; while :; do sleep 0.1; done' >/dev/null
+	wait_pm_status c1 running
+	local shim_pid; shim_pid=$(pm inspect -f '{{.State.ConmonPid}}' c1)
+	[ "$shim_pid" -gt 0 ] || t_fail "no ConmonPid"
+	assert_eq "$(cat "/proc/$shim_pid/comm")" berth-shim "the container's supervisor"
+	local i=0; while ! pm logs c1 2>/dev/null | grep -q started && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	assert_eq "$(pm logs c1)" started "podman logs"
+	assert_eq "$(pm exec c1 sh -c 'echo from-exec; exit 0')" from-exec "exec output"
+	local rc=0; pm exec c1 sh -c 'exit 4' || rc=$?
+	assert_eq "$rc" 4 "exec exit code"
+	assert_contains "$(pm top c1 pid args)" "sleep" "podman top"
+	assert_eq "$(pm stats --no-stream --format '{{.Name}}' c1)" c1 "podman stats"
+	pm pause c1 >/dev/null
+	assert_eq "$(pm inspect -f '{{.State.Status}}' c1)" paused
+	pm unpause c1 >/dev/null
+	assert_eq "$(pm inspect -f '{{.State.Status}}' c1)" running
+	pm stop -t 1 c1 >/dev/null
+	assert_eq "$(pm inspect -f '{{.State.ExitCode}}' c1)" 137 "stop of a process ignoring SIGTERM"
+	pm rm c1 >/dev/null
+}
+
+t_kill_wait() {
+	pm_run -d --name c2 "$IMAGE" sleep 100 >/dev/null
+	wait_pm_status c2 running
+	pm kill c2 >/dev/null
+	assert_eq "$(pm wait c2)" 137 "wait after kill"
+	pm_run -d --name c3 "$IMAGE" sh -c 'sleep 0.5; exit 5' >/dev/null
+	assert_eq "$(pm wait c3)" 5 "wait for a normal exit"
+	pm rm c2 c3 >/dev/null
+}
+
+t_attach() {
+	pm_run -d --name c4 "$IMAGE" sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; echo attached-output; sleep 0.5' >/dev/null
+	wait_pm_status c4 running
+	( sleep 3; pm exec c4 touch /tmp/go ) &
+	local out; out=$(timeout 30 bash -c "$(declare -f pm); $(declare -p PM_DIR SHIM PM_RT); pm attach --no-stdin c4" 2>&1 || true)
+	wait
+	assert_contains "$out" attached-output "podman attach"
+	pm rm -f c4 >/dev/null
+}
+
+t_stdin_pipe() {
+	local out; out=$(printf 'a\nb\n' | pm_run --rm -i "$IMAGE" sh -c 'cat; echo end')
+	assert_eq "$out" $'a\nb\nend' "stdin through the attach socket"
+}
+
+t_restart() {
+	pm_run -d --name c5 "$IMAGE" sh -c 'echo run; exit 0' >/dev/null
+	pm wait c5 >/dev/null
+	pm start c5 >/dev/null
+	pm wait c5 >/dev/null
+	assert_eq "$(pm logs c5)" $'run\nrun' "log grows across restarts"
+	pm rm c5 >/dev/null
+}
+
+t_rm_force() {
+	pm_run -d --name c6 "$IMAGE" sleep 100 >/dev/null
+	wait_pm_status c6 running
+	local shim_pid; shim_pid=$(pm inspect -f '{{.State.ConmonPid}}' c6)
+	pm rm -f -t 0 c6 >/dev/null
+	local i=0; while kill -0 "$shim_pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	! kill -0 "$shim_pid" 2>/dev/null || t_fail "shim $shim_pid still alive after rm -f"
+	assert_eq "$(pm ps -aq)" ""
+}
+
+t_oom() {
+	local rc=0
+	pm_run --name c7 --memory 32m --memory-swap 32m "$IMAGE" sh -c 'x=aaaaaaaaaaaaaaaa; while :; do x=$x$x; done' || rc=$?
+	assert_eq "$rc" 137 "OOM-killed exit code"
+	assert_eq "$(pm inspect -f '{{.State.OOMKilled}}' c7)" true "OOMKilled"
+	pm rm c7 >/dev/null
+}
+
+t_tty() {
+	command -v script >/dev/null || t_skip "script(1) not installed"
+	local out
+	{ declare -f pm pm_run; declare -p PM_DIR SHIM PM_RT PM_CG IMAGE; echo 'stty rows 33 cols 101; pm_run --rm -it "$IMAGE" stty size'; } >"$TD/tty.sh"
+	out=$(SHELL=/bin/bash timeout 60 script -qec "bash $TD/tty.sh" /dev/null </dev/null 2>&1 || true)
+	assert_contains "$out" "33 101" "run -it under a pty"
+}
+
+# PM_ONLY=REGEX runs only the matching tests (for development).
+t_run_sel() { if [ -n "${PM_ONLY:-}" ] && ! [[ "$1" =~ $PM_ONLY ]]; then return 0; fi; t_run "$@"; pm_cleanup; }
+
+pm_setup
+for PM_RT in /usr/bin/runc "$BERTH"; do
+	rtn=$(basename "$PM_RT")
+	t_run_sel "podman/$rtn: run --rm, exit code and output" t_run_rm
+	t_run_sel "podman/$rtn: run -d, logs, exec, top, stats, pause/unpause, stop (137)" t_run_detached_logs_exec
+	t_run_sel "podman/$rtn: kill and wait (137, 5)" t_kill_wait
+	t_run_sel "podman/$rtn: attach" t_attach
+	t_run_sel "podman/$rtn: run -i with piped stdin" t_stdin_pipe
+	t_run_sel "podman/$rtn: restart of a stopped container" t_restart
+	t_run_sel "podman/$rtn: rm -f ends the shim" t_rm_force
+	t_run_sel "podman/$rtn: run --memory OOM is reported as OOMKilled" t_oom
+	t_run_sel "podman/$rtn: run -it under a pty (size)" t_tty
+done
+PM_RT=/usr/bin/runc pm rmi -af >/dev/null 2>&1 || true
+for m in $(t_cgroup_mounts); do
+	[ -d "$m$PM_CG" ] && find "$m$PM_CG" -depth -type d -exec rmdir {} + 2>/dev/null
+done
+t_done
