@@ -23,7 +23,7 @@
 typedef struct
 {
   char *bundle, *console_socket, *pid_file;
-  gboolean no_pivot, no_new_keyring, detach, keep, no_subreaper;
+  gboolean no_pivot, no_new_keyring, detach, keep, no_subreaper, shim;
   int preserve_fds;
 } CreateArgs;
 
@@ -46,13 +46,16 @@ parse_create_args (const char *command, bool is_run, int *argc, char ***argv, Cr
     { "no-pivot", 0, 0, G_OPTION_ARG_NONE, &a->no_pivot, "do not use pivot_root (for ramfs roots)", NULL },
     { "no-new-keyring", 0, 0, G_OPTION_ARG_NONE, &a->no_new_keyring, "do not create a new session keyring", NULL },
     { "preserve-fds", 0, 0, G_OPTION_ARG_INT, &a->preserve_fds, "pass N more fds (3..3+N-1) to the container", "N" },
+    { "shim", 0, 0, G_OPTION_ARG_NONE, &a->shim, "hand the container to berth-shim, which records its exit (create)", NULL },
     { "detach", 'd', 0, G_OPTION_ARG_NONE, &a->detach, "detach from the container's process (run)", NULL },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &a->keep, "do not delete the container after it exits (run)", NULL },
     { "no-subreaper", 0, 0, G_OPTION_ARG_NONE, &a->no_subreaper, "accepted for runc compatibility", NULL },
     { NULL }
   };
-  if (!is_run)
-    common[6] = (GOptionEntry) { NULL };
+  if (is_run)
+    memmove (&common[6], &common[7], sizeof common - 7 * sizeof common[0]); /* no --shim */
+  else
+    common[7] = (GOptionEntry) { NULL };                                      /* no --detach... */
   if (!cli_parse (command, "<container-id>", common, argc, argv, error)
       || !cli_require_args (command, *argc, *argv, 1, "container ID", error))
     return false;
@@ -90,6 +93,8 @@ cmd_create (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
   BerthCreateOptions opts;
   if (!parse_create_args ("create", false, &argc, &argv, &a, &opts, error))
     return 1;
+  if (a.shim)
+    return berth_container_create_with_shim (g, &opts, false, error) ? 0 : 1;
   return berth_container_create (g, &opts, NULL, error) ? 0 : 1;
 }
 
@@ -152,14 +157,8 @@ cmd_run (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
     {
       if (a.keep)
         return berth_fail (error, "run: --keep and --detach cannot be used together"), 1;
-      if (!berth_container_create (g, &opts, NULL, error))
-        return 1;
-      if (!berth_container_start (g, opts.id, error))
-        {
-          berth_container_delete (g, opts.id, true, NULL);
-          return 1;
-        }
-      return 0;
+      /* A container started by hand gets a supervisor that records its exit. */
+      return berth_container_create_with_shim (g, &opts, true, error) ? 0 : 1;
     }
   return run_foreground (g, &opts, a.keep, error);
 }

@@ -39,8 +39,20 @@ cmd_state (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
       printf ("{\n  \"ociVersion\": \"1.2.0\",\n  \"id\": \"%s\",\n  \"status\": \"creating\",\n  \"pid\": 0,\n  \"bundle\": \"\"\n}\n", argv[1]);
       return 0;
     }
-  g_autofree char *json = berth_state_oci_json (c.state, berth_container_status (&c), true);
-  printf ("%s\n", json);
+  BerthStatus status = berth_container_status (&c);
+  g_autofree char *json = berth_state_oci_json (c.state, status, true);
+  /* A supervisor (berth-shim) recorded how the container ended: show it. */
+  int exit_status = status == BERTH_STATUS_STOPPED ? berth_state_read_exit_status (c.dir_fd) : -1;
+  if (exit_status >= 0)
+    {
+      char *end = strrchr (json, '}');
+      if (end != NULL)
+        *end = '\0';
+      g_strchomp (json);
+      printf ("%s,\n  \"exitStatus\" : %d\n}\n", json, exit_status);
+    }
+  else
+    printf ("%s\n", json);
   return 0;
 }
 

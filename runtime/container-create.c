@@ -472,6 +472,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
   st->extra = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   st->cgroup = undo.cgroup ? berth_cgroup_serialize (undo.cgroup) : NULL;
   st->rootless = g->rootless;
+  st->shim_pid = opts->shim ? getpid () : 0;
   if (has_hooks (&spec->hooks.poststart))
     g_hash_table_insert (st->extra, g_strdup ("poststart"), g_strdup ("1"));
   if (has_hooks (&spec->hooks.poststop))

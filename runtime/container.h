@@ -23,6 +23,7 @@ typedef struct
   bool no_new_keyring;
   int preserve_fds;
   bool foreground;                /* `run` without -d: this process stays the init's parent */
+  bool shim;                      /* this process will exec berth-shim: record it as shim_pid */
 } BerthCreateOptions;
 
 /* What `create` leaves to a foreground `run`. */
@@ -60,6 +61,12 @@ G_GNUC_NORETURN void berth_container_init (BerthInitContext *ctx);
  * is left behind.  ret_created may be NULL (plain create). */
 bool berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *opts,
                              BerthCreated *ret_created, GError **error);
+/* run -d / create --shim: create (and start) the container in a forked
+ * child that then execs berth-shim in adopt mode, so the init is the shim's
+ * child and its exit status gets recorded.  Returns once the container is
+ * created (and started), with the child's error if it failed. */
+bool berth_container_create_with_shim (const BerthGlobalOptions *g, const BerthCreateOptions *opts, bool start,
+                                       GError **error);
 /* start: open the gate of a created container, run poststart hooks. */
 bool berth_container_start (const BerthGlobalOptions *g, const char *id, GError **error);
 /* Remove a stopped container (force: kill it first): poststop hooks, cgroup, state. */

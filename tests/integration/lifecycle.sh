@@ -227,6 +227,32 @@ t_stdio_inherited() {
 	rt_ok delete "$id"
 }
 
+t_run_detach_records_exit() {
+	# run -d hands the container to berth-shim, which records how it ended.
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sh -c 'sleep 0.3; exit 42'
+	rt_ok run -d --bundle "$b" "$id"
+	rt_state "$id"; track_pid "$(jq -r .pid <<<"$STATE")"
+	wait_status "$id" stopped 10
+	rt_state "$id"
+	assert_eq "$(jq -r .exitStatus <<<"$STATE")" 42 "recorded exit status"
+	rt_ok delete "$id"
+}
+
+t_create_shim_records_kill() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sleep 100
+	rt_ok create --shim --bundle "$b" "$id"
+	rt_state "$id"; track_pid "$(jq -r .pid <<<"$STATE")"
+	assert_eq "$(jq -r .status <<<"$STATE")" created
+	rt_ok start "$id"
+	rt_ok kill "$id" KILL
+	wait_status "$id" stopped 10
+	local i; for i in $(seq 50); do rt_state "$id"; [ "$(jq -r .exitStatus <<<"$STATE")" = 137 ] && break; sleep 0.1; done
+	assert_eq "$(jq -r .exitStatus <<<"$STATE")" 137 "SIGKILL recorded as 137"
+	rt_ok delete "$id"
+}
+
 t_run "create, state created, start, running, stopped, delete" t_create_start_delete
 t_run "run returns the container exit status" t_run_exit_status
 t_run "run -d" t_run_detach
@@ -244,4 +270,6 @@ t_run "state/kill/start of an unknown ID fail" t_state_unknown
 t_run "invalid IDs fail and leave nothing" t_invalid_ids
 t_run "IDs longer than the bound or starting with - or . are refused" t_invalid_id_strict_berth berth_only
 t_run "stdout/stderr of create are inherited by the container" t_stdio_inherited
+t_run "run -d: berth-shim records the exit status" t_run_detach_records_exit berth_only
+t_run "create --shim: a SIGKILL is recorded as 137" t_create_shim_records_kill berth_only
 t_done
