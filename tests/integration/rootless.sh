@@ -267,8 +267,8 @@ t_multi_range() {
 # Bad input: the error names the field and range, and nothing is left behind.
 assert_nothing_left() { # ID XDG
 	assert_no_file "$2/berth/$1"
-	local p; p=$(t_container_procs); [ -z "$p" ] || t_fail "processes left: $p"
-	p=$(pgrep -u "$T_USER,$T_USER2" -f 'newuidmap|newgidmap|berth' || true); [ -z "$p" ] || t_fail "user processes left: $p"
+	# (Container processes rooted in the test dir are also caught by tap.sh's leak check.)
+	local p; p=$(pgrep -u "$T_USER,$T_USER2" || true); [ -z "$p" ] || t_fail "processes of the test users left: $(ps -o pid=,args= -p "$(echo $p | tr ' ' ,)")"
 }
 
 t_bad_not_delegated() {
