@@ -3,6 +3,7 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "json-out.h"
 #include "proc.h"
 #include "rootless.h"
 #include "util.h"
@@ -40,19 +41,18 @@ cmd_state (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
       return 0;
     }
   BerthStatus status = berth_container_status (&c);
-  g_autofree char *json = berth_state_oci_json (c.state, status, true);
+  g_autofree char *json = berth_state_oci_json (c.state, status, false);
   /* A supervisor (berth-shim) recorded how the container ended: show it. */
   int exit_status = status == BERTH_STATUS_STOPPED ? berth_state_read_exit_status (c.dir_fd) : -1;
-  if (exit_status >= 0)
+  if (exit_status >= 0 && json[0] != '\0' && json[strlen (json) - 1] == '}')
     {
-      char *end = strrchr (json, '}');
-      if (end != NULL)
-        *end = '\0';
-      g_strchomp (json);
-      printf ("%s,\n  \"exitStatus\" : %d\n}\n", json, exit_status);
+      json[strlen (json) - 1] = '\0';
+      char *with_exit = g_strdup_printf ("%s,\"exitStatus\":%d}", json, exit_status);
+      g_free (json);
+      json = with_exit;
     }
-  else
-    printf ("%s\n", json);
+  g_autofree char *pretty = berth_json_pretty (json);
+  printf ("%s\n", pretty);
   return 0;
 }
 

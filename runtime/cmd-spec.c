@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "json-out.h"
 #include "mount-options.h"
 #include "seccomp.h"
 #include "state.h"
@@ -133,11 +134,8 @@ cmd_features (const BerthGlobalOptions *g, int argc, char **argv, GError **error
   json_builder_end_object (b);
 
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 4);
-  json_generator_set_root (gen, root);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
+  g_autofree char *compact = json_to_string (root, FALSE);
+  g_autofree char *text = berth_json_pretty (compact);
   printf ("%s\n", text);
   return 0;
 }

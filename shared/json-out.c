@@ -87,3 +87,69 @@ berth_json_trim_comma (GString *out)
   if (out->len > 0 && out->str[out->len - 1] == ',')
     g_string_truncate (out, out->len - 1);
 }
+
+static void
+newline_indent (GString *out, int depth)
+{
+  g_string_append_c (out, '\n');
+  for (int i = 0; i < depth; i++)
+    g_string_append (out, "  ");
+}
+
+char *
+berth_json_pretty (const char *compact)
+{
+  GString *out = g_string_sized_new (strlen (compact) * 2);
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char *p = compact; *p; p++)
+    {
+      char c = *p;
+      if (in_string)
+        {
+          g_string_append_c (out, c);
+          if (escaped)
+            escaped = false;
+          else if (c == '\\')
+            escaped = true;
+          else if (c == '"')
+            in_string = false;
+          continue;
+        }
+      switch (c)
+        {
+        case '"':
+          in_string = true;
+          g_string_append_c (out, c);
+          break;
+        case '{':
+        case '[':
+          g_string_append_c (out, c);
+          if (p[1] == (c == '{' ? '}' : ']'))
+            g_string_append_c (out, *++p);
+          else
+            newline_indent (out, ++depth);
+          break;
+        case '}':
+        case ']':
+          newline_indent (out, --depth);
+          g_string_append_c (out, c);
+          break;
+        case ',':
+          g_string_append_c (out, c);
+          newline_indent (out, depth);
+          break;
+        case ':':
+          g_string_append (out, ": ");
+          break;
+        case ' ':
+        case '\n':
+        case '\t':
+        case '\r':
+          break;
+        default:
+          g_string_append_c (out, c);
+        }
+    }
+  return g_string_free (out, FALSE);
+}
