@@ -296,7 +296,7 @@ cmd_update (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
 
   __attribute__ ((cleanup (berth_container_close))) BerthContainer c;
   if (!berth_container_open (g, id, true, &c, error))
-    return 1;
+    return g_prefix_error (error, "update: "), 1;
   BerthStatus status = berth_container_status (&c);
   if (status == BERTH_STATUS_STOPPED || status == BERTH_STATUS_CREATING)
     return berth_fail (error, "update: container \"%s\" is %s", id, berth_status_name (status)), 1;
