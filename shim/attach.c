@@ -258,7 +258,9 @@ shim_attach_close_all (Shim *s)
   s->attach_src = 0;
   if (s->clients)
     {
-      /* Last chance for queued output, blocking briefly per client. */
+      /* Last chance for queued output: at most 1 s in all, so that a client
+       * that stopped reading cannot delay the exit file. */
+      gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
       for (guint i = 0; i < s->clients->len; i++)
         {
           AttachClient *c = s->clients->pdata[i];
@@ -267,9 +269,12 @@ shim_attach_close_all (Shim *s)
             {
               guint16 l;
               memcpy (&l, c->queue->data + off, 2);
-              int tries = 0;
-              while (!client_send_now (c, c->queue->data + off + 2, l) && errno == EAGAIN && tries++ < 100)
-                g_usleep (10000);
+              bool sent;
+              while (!(sent = client_send_now (c, c->queue->data + off + 2, l)) && errno == EAGAIN
+                     && g_get_monotonic_time () < deadline)
+                g_usleep (5000);
+              if (!sent)
+                break;
               off += 2u + l;
             }
           shutdown (c->fd, SHUT_RDWR);

@@ -500,7 +500,10 @@ for SHIM_RT in /usr/bin/runc "$BERTH"; do
 	t_run_sel "$rtn: no oom file without an OOM kill" t_no_oom_file_without_oom
 	t_run_sel "$rtn: SIGKILL of the shim leaves the container and state correct" t_shim_sigkill
 	t_run_sel "$rtn: a full log filesystem kills nothing" t_full_log_fs
-	t_run_sel "$rtn: 1 GiB of output, a stalled attach client: RSS bounded, --log-size-max" t_one_gib_bounded_rss
+	# The log path does not depend on the runtime: the 1 GiB run is done once (it takes minutes on a busy host).
+	if [ "$SHIM_RT" = /usr/bin/runc ] || [ ! -x /usr/bin/runc ]; then
+		t_run_sel "$rtn: 1 GiB of output, a stalled attach client: RSS bounded, --log-size-max" t_one_gib_bounded_rss
+	fi
 	t_run_sel "$rtn: journald native protocol" t_journald
 	t_run_sel "$rtn: --sdnotify-socket relays READY=1 only" t_sdnotify
 done
