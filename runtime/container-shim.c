@@ -5,6 +5,7 @@
 #include "container.h"
 
 #include "error.h"
+#include "log.h"
 #include "util.h"
 
 #include <errno.h>
@@ -78,9 +79,22 @@ bool
 berth_container_create_with_shim (const BerthGlobalOptions *g, const BerthCreateOptions *opts, bool start,
                                   GError **error)
 {
-  g_autofree char *shim = find_shim (error);
+  g_autoptr (GError) not_found = NULL;
+  g_autofree char *shim = find_shim (&not_found);
   if (shim == NULL)
-    return false;
+    {
+      /* Without berth-shim (e.g. a lone copy of the binary) behave as runc:
+       * the container runs unsupervised; its exit is not recorded. */
+      berth_warn ("%s: the container's exit status will not be recorded", not_found->message);
+      if (!berth_container_create (g, opts, NULL, error))
+        return false;
+      if (start && !berth_container_start (g, opts->id, error))
+        {
+          berth_container_delete (g, opts->id, true, NULL);
+          return false;
+        }
+      return true;
+    }
   int pipefd[2];
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return berth_fail_errno (error, errno, "pipe");

@@ -156,6 +156,26 @@ kill_and_wait (const BerthContainer *c, GError **error)
   return true;
 }
 
+#define SHIM_WAIT_MS 2000
+
+/* A berth-shim supervising the container records its exit in the state dir
+ * right after the init dies: let it finish before the dir goes (bounded). */
+static void
+wait_for_shim (const BerthContainerState *st)
+{
+  if (st->shim_pid <= 0)
+    return;
+  berth_autofd int pidfd = berth_pidfd_open_checked (st->shim_pid, 0);
+  if (pidfd < 0)
+    return;
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/comm", (int) st->shim_pid);
+  g_autofree char *comm = berth_read_file_at (AT_FDCWD, path, 64, NULL);
+  if (comm == NULL || !g_str_has_prefix (comm, "berth-shim"))
+    return; /* the pid was reused by something else */
+  berth_pidfd_wait_exit (pidfd, SHIM_WAIT_MS);
+}
+
 bool
 berth_container_delete (const BerthGlobalOptions *g, const char *id, bool force, GError **error)
 {
@@ -186,6 +206,7 @@ berth_container_delete (const BerthGlobalOptions *g, const char *id, bool force,
       if (!kill_and_wait (&c, error))
         return false;
     }
+  wait_for_shim (c.state);
   if (state_flag (c.state, "poststop"))
     {
       g_autoptr (GError) local = NULL;
