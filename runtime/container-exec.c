@@ -162,21 +162,8 @@ exec_child (ExecContext *ctx)
     goto fail;
   if (!berth_lsm_apply_exec_labels (process, &error)) /* apparmorProfile, selinuxLabel */
     goto fail;
-  /* As in the init: with a listenerPath the filter is loaded early and its
-   * notify fd handed to our parent for the agent. */
-  bool seccomp_early = seccomp != NULL && (!process->noNewPrivileges || seccomp->listenerPath != NULL);
-  if (seccomp_early)
-    {
-      if (!berth_seccomp_load_compiled (seccomp, ctx->seccomp_program, &notify_fd, &error))
-        goto fail;
-      if (notify_fd >= 0
-          && (!sync_send (ctx->sync_fd, SYNC_SECCOMP, NULL, &error)
-              || !berth_send_fd (ctx->sync_fd, notify_fd, "seccompFd", &error)))
-        goto fail;
-      berth_close_fdp (&notify_fd);
-    }
-  if (!berth_apply_identity (process, &error))
-    goto fail;
+  /* As in the init: verify the cwd and mark fds close-on-exec before any
+   * filter loads (a profile may deny getcwd or close_range). */
   const char *cwd = process->cwd ? process->cwd : "/";
   char buf[4096];
   if (chdir (cwd) < 0)
@@ -189,12 +176,30 @@ exec_child (ExecContext *ctx)
       berth_fail (&error, "exec: cwd %s is outside the container", cwd);
       goto fail;
     }
+  berth_fds_prepare_exec (ctx->opts->preserve_fds);
+  /* With a listenerPath the filter is loaded early and its notify fd handed
+   * to our parent for the agent. */
+  bool seccomp_early = seccomp != NULL && (!process->noNewPrivileges || seccomp->listenerPath != NULL);
+  if (seccomp_early)
+    {
+      if (!berth_seccomp_load_compiled (seccomp, ctx->seccomp_program, &notify_fd, &error))
+        goto fail;
+      if (notify_fd >= 0
+          && (!sync_send (ctx->sync_fd, SYNC_SECCOMP, NULL, &error)
+              || !berth_send_fd (ctx->sync_fd, notify_fd, "seccompFd", &error)))
+        goto fail;
+      berth_close_fdp (&notify_fd);
+    }
+  /* chdir again as the process's user so its permissions apply (as runc). */
+  if (!berth_apply_identity (process, &error))
+    goto fail;
+  if (chdir (cwd) < 0)
+    {
+      berth_fail_errno (&error, errno, "exec: --cwd %s", cwd);
+      goto fail;
+    }
   if (seccomp != NULL && !seccomp_early && !berth_seccomp_load_compiled (seccomp, ctx->seccomp_program, &notify_fd, &error))
     goto fail;
-  int first_closed = 3 + ctx->opts->preserve_fds;
-  for (int fd = 3; fd < first_closed; fd++)
-    fcntl (fd, F_SETFD, 0);
-  syscall (SYS_close_range, (unsigned) first_closed, ~0U, CLOSE_RANGE_CLOEXEC);
   for (int sig = 1; sig < NSIG; sig++)
     signal (sig, SIG_DFL);
   sigset_t none;

@@ -315,6 +315,10 @@ berth_container_init (BerthInitContext *ctx)
   /* Verify the cwd before any filter loads: a profile may deny getcwd. */
   if (!change_to_cwd (process, &error))
     init_fail (ctx->sync_fd, false, error);
+  /* Only stdio and the preserved fds cross execve (CVE-2024-21626).  Marked
+   * now, before a filter that may deny close_range; every fd opened from here
+   * on is CLOEXEC.  The report fd closes at exec, telling `start` it ran. */
+  berth_fds_prepare_exec (ctx->opts->preserve_fds);
   bool seccomp_early = seccomp != NULL && (!process->noNewPrivileges || seccomp->listenerPath != NULL);
   if (seccomp_early)
     {
@@ -354,13 +358,6 @@ berth_container_init (BerthInitContext *ctx)
     init_fail (report_fd, !ctx->opts->foreground, error);
   berth_close_fdp (&notify_fd);
 
-  /* Only stdio and the preserved fds cross execve (CVE-2024-21626); the
-   * report fd closes at exec, which tells `start` the process runs. */
-  int first_closed = 3 + ctx->opts->preserve_fds;
-  for (int fd = 3; fd < first_closed; fd++)
-    fcntl (fd, F_SETFD, 0);
-  if (syscall (SYS_close_range, (unsigned) first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    berth_close_fds_from (first_closed); /* old kernel: nothing may leak, close all */
   reset_signals ();
   char *empty_env[] = { NULL };
   /* CVE-2019-5736: exec through the sealed trampoline, never as the host binary. */

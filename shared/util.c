@@ -1,5 +1,6 @@
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -118,4 +119,33 @@ berth_close_fds_from (int first_fd)
     return;
   for (int fd = first_fd; fd < 65536; fd++)
     close (fd);
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+void
+berth_fds_prepare_exec (int n_preserved)
+{
+  int first = 3 + (n_preserved > 0 ? n_preserved : 0);
+  for (int fd = 3; fd < first; fd++)
+    fcntl (fd, F_SETFD, 0);
+  if (syscall (SYS_close_range, (unsigned) first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return;
+  DIR *dir = opendir ("/proc/self/fd");
+  if (dir == NULL)
+    {
+      for (int fd = first; fd < 65536; fd++)
+        fcntl (fd, F_SETFD, FD_CLOEXEC);
+      return;
+    }
+  struct dirent *de;
+  while ((de = readdir (dir)) != NULL)
+    {
+      int64_t fd;
+      if (berth_parse_int64 (de->d_name, first, INT32_MAX, &fd) && fd != dirfd (dir))
+        fcntl ((int) fd, F_SETFD, FD_CLOEXEC);
+    }
+  closedir (dir);
 }

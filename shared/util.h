@@ -34,3 +34,10 @@ bool berth_write_file_at (int dirfd, const char *path, const char *str);
 
 /* Close every fd >= first_fd (close_range, with a loop as fallback). */
 void berth_close_fds_from (int first_fd);
+
+/* Before execve: fds 3..3+n_preserved-1 stay open across exec, every other
+ * fd >= 3 is marked close-on-exec (close_range CLOSE_RANGE_CLOEXEC, or fcntl
+ * per open fd on old kernels).  Marking instead of closing keeps fds the
+ * caller still needs until exec (report fd, exec trampoline).  Call it before
+ * a seccomp filter loads: profiles may not allow close_range. */
+void berth_fds_prepare_exec (int n_preserved);
