@@ -2,6 +2,8 @@
  * terminal, forwards signals and returns the exit status. */
 #include "supervise.h"
 
+#include "console.h"
+
 #include "proc.h"
 #include "util.h"
 
@@ -51,17 +53,6 @@ copy_window_size (int master)
     ioctl (master, TIOCSWINSZ, &ws);
 }
 
-static bool
-relay (int from, int to)
-{
-  char buf[8192];
-  ssize_t n = read (from, buf, sizeof buf);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return true;
-  if (n <= 0)
-    return false;
-  return berth_write_all (to, buf, (size_t) n);
-}
 
 static int
 exit_code_of (int status)
@@ -100,8 +91,8 @@ berth_supervise (pid_t pid, int pidfd, int console_master, int sigfd)
           return 1;
         }
       if (pfds[1].revents)
-        master_open = relay (console_master, STDOUT_FILENO);
-      if (pfds[2].revents && !relay (STDIN_FILENO, console_master))
+        master_open = berth_relay_chunk (console_master, STDOUT_FILENO);
+      if (pfds[2].revents && !berth_relay_chunk (STDIN_FILENO, console_master))
         stdin_open = false;
       if (!(pfds[0].revents & POLLIN))
         continue;
@@ -123,7 +114,7 @@ berth_supervise (pid_t pid, int pidfd, int console_master, int sigfd)
       pid_t r = waitpid (pid, &status, WNOHANG);
       if (r == pid)
         {
-          while (master_open && relay (console_master, STDOUT_FILENO))
+          while (master_open && berth_relay_chunk (console_master, STDOUT_FILENO))
             ;
           return exit_code_of (status);
         }

@@ -149,3 +149,15 @@ berth_unix_connect (const char *path, GError **error)
       }
   return berth_steal_fd (&sock);
 }
+
+bool
+berth_relay_chunk (int from, int to)
+{
+  char buf[8192];
+  ssize_t n = read (from, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    return false;
+  return berth_write_all (to, buf, (size_t) n);
+}

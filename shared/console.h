@@ -15,3 +15,6 @@ bool berth_send_fd (int sock, int fd, const char *name, GError **error);
 int berth_recv_fd (int sock, char **ret_name, GError **error);
 /* Connect to a unix socket path (long paths work through /proc/self/fd). */
 int berth_unix_connect (const char *path, GError **error);
+/* Copy one read's worth (<= 8 KiB) from `from` to `to`.  false on EOF or a
+ * read/write error; EINTR/EAGAIN are not errors. */
+bool berth_relay_chunk (int from, int to);

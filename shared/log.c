@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include "error.h"
+#include "json-out.h"
 #include "util.h"
 
 #include <errno.h>
@@ -62,17 +63,8 @@ emit (int fd, BerthLogLevel level, const char *msg)
   if (log_config.json)
     {
       g_autoptr (GString) esc = g_string_new (NULL);
-      for (const char *p = msg; *p; p++)
-        {
-          unsigned char c = (unsigned char) *p;
-          if (c == '"' || c == '\\')
-            g_string_append_printf (esc, "\\%c", c);
-          else if (c < 0x20)
-            g_string_append_printf (esc, "\\u%04x", c);
-          else
-            g_string_append_c (esc, (char) c);
-        }
-      line = g_strdup_printf ("{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n", level_name (level), esc->str, ts);
+      berth_json_string (esc, msg);
+      line = g_strdup_printf ("{\"level\":\"%s\",\"msg\":%s,\"time\":\"%s\"}\n", level_name (level), esc->str, ts);
     }
   else if (fd == STDERR_FILENO)
     line = level == BERTH_LOG_ERROR ? g_strdup_printf ("berth: %s\n", msg)

@@ -1,6 +1,7 @@
 /* Small files the shim writes: pid files, exit files (atomic, no newline, as
  * podman parses them with strconv.Atoi), and the sync-pipe JSON lines. */
 #include "shim.h"
+#include "json-out.h"
 
 #include "error.h"
 #include "util.h"
@@ -47,44 +48,14 @@ shim_write_pidfile (const char *path, pid_t pid, GError **error)
 }
 
 char *
-shim_json_escape (const char *s, size_t len)
-{
-  GString *out = g_string_sized_new (len + 16);
-  for (size_t i = 0; i < len; i++)
-    {
-      unsigned char c = (unsigned char) s[i];
-      switch (c)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        case '\b': g_string_append (out, "\\b"); break;
-        case '\f': g_string_append (out, "\\f"); break;
-        default:
-          if (c < 0x20 || c == 0x7f)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_c (out, (char) c);
-        }
-    }
-  /* Invalid UTF-8 would make podman's json.Unmarshal fail: replace it. */
-  if (!g_utf8_validate (out->str, (gssize) out->len, NULL))
-    {
-      char *valid = g_utf8_make_valid (out->str, (gssize) out->len);
-      g_string_free (out, TRUE);
-      return valid;
-    }
-  return g_string_free (out, FALSE);
-}
-
-char *
 shim_sync_line (bool api_version, const char *key0, int64_t value, const char *message)
 {
   const char *key = api_version ? "data" : key0;
   if (message == NULL)
     return g_strdup_printf ("{\"%s\": %" G_GINT64_FORMAT "}\n", key, value);
-  g_autofree char *esc = shim_json_escape (message, strlen (message));
-  return g_strdup_printf ("{\"%s\": %" G_GINT64_FORMAT ", \"message\": \"%s\"}\n", key, value, esc);
+  /* The one JSON string escaper (shared/json-out.c): invalid UTF-8 becomes
+   * \ufffd, so podman's json.Unmarshal always accepts the line. */
+  g_autoptr (GString) esc = g_string_new (NULL);
+  berth_json_string (esc, message);
+  return g_strdup_printf ("{\"%s\": %" G_GINT64_FORMAT ", \"message\": %s}\n", key, value, esc->str);
 }

@@ -17,17 +17,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-static bool
-relay (int from, int to)
-{
-  char buf[8192];
-  ssize_t n = read (from, buf, sizeof buf);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return true;
-  if (n <= 0)
-    return false;
-  return berth_write_all (to, buf, (size_t) n);
-}
 
 int
 shim_recvtty_main (int argc, char **argv)
@@ -84,10 +73,10 @@ shim_recvtty_main (int argc, char **argv)
           break;
         }
       if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
-        if (!relay (master, 1))
+        if (!berth_relay_chunk (master, 1))
           break;
       if (p[1].revents & (POLLIN | POLLHUP))
-        if (!relay (0, master))
+        if (!berth_relay_chunk (0, master))
           p[1].fd = -1;  /* our stdin ended: keep relaying output */
     }
   if (is_tty)

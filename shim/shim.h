@@ -115,7 +115,6 @@ bool shim_oom_parse_counter (const char *text, uint64_t *ret);
 /* ---- files (files.c) */
 bool shim_atomic_write (const char *dir, const char *name, const char *data, GError **error);
 bool shim_write_pidfile (const char *path, pid_t pid, GError **error);
-char *shim_json_escape (const char *s, size_t len);
 /* The sync-pipe line: {"data": N} or {"data": N, "message": "..."} (key pid/exit_code w/o api) */
 char *shim_sync_line (bool api_version, const char *key0, int64_t value, const char *message);
 
