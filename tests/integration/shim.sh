@@ -469,7 +469,8 @@ t_adopt_mode() {
 	sh -c 'sh -c "sleep 0.3; exit 4" & exec "$0" --adopt-pid $! -c adopted --exit-dir "$1" --state-dir "$2"' \
 		"$SHIM" "$TD/exits" "$TD/state" &
 	local pid=$!
-	wait "$pid"; local rc=$?
+	local rc=0
+	wait "$pid" || rc=$?
 	assert_eq "$rc" 4 "shim exit status in adopt mode"
 	assert_eq "$(cat "$TD/exits/adopted")" 4
 	assert_eq "$(cat "$TD/state/exit")" 4 "state dir exit file"
