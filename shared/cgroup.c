@@ -54,16 +54,28 @@ berth_cgroup_write (const char *dir, const char *file, const char *value,
 }
 
 bool
+berth_cgroup_write_cpuset (const char *dir, const BerthCpu *cpu, GError **error)
+{
+  if (cpu->cpus && *cpu->cpus
+      && !berth_cgroup_write (dir, "cpuset.cpus", cpu->cpus, ".linux.resources.cpu.cpus", error))
+    return false;
+  if (cpu->mems && *cpu->mems
+      && !berth_cgroup_write (dir, "cpuset.mems", cpu->mems, ".linux.resources.cpu.mems", error))
+    return false;
+  return true;
+}
+
+bool
 berth_cgroup_file_exists (const char *dir, const char *file)
 {
   g_autofree char *path = g_build_filename (dir, file, NULL);
   return access (path, F_OK) == 0;
 }
 
-static bool
-word_in_list (const char *list, const char *word, const char *seps)
+bool
+berth_cgroup_word_in_list (const char *list, const char *word, const char *seps)
 {
-  g_auto (GStrv) words = g_strsplit_set (list, seps, -1);
+  g_auto (GStrv) words = g_strsplit_set (list ? list : "", seps, -1);
   for (char **w = words; *w; w++)
     if (strcmp (*w, word) == 0)
       return true;
@@ -74,7 +86,7 @@ bool
 berth_cgroup_v2_has_controller (const char *dir, const char *controller)
 {
   g_autofree char *list = berth_cgroup_read (dir, "cgroup.controllers");
-  return list != NULL && word_in_list (list, controller, " \n");
+  return list != NULL && berth_cgroup_word_in_list (list, controller, " \n");
 }
 
 static void
@@ -229,7 +241,7 @@ find_v1_mount (GPtrArray *mounts, const char *controllers)
         continue;
       bool all = true;
       for (char **w = want; *w && all; w++)
-        all = word_in_list (m->options, *w, ",");
+        all = berth_cgroup_word_in_list (m->options, *w, ",");
       if (!all)
         continue;
       if (found == NULL || (strcmp (m->root, "/") == 0 && strcmp (found->root, "/") != 0))
@@ -328,7 +340,7 @@ berth_cgroup_v1_dir (const BerthCgroup *cg, const char *controller)
   for (guint i = 0; i < cg->v1->len; i++)
     {
       const BerthCgroupV1Dir *d = cg->v1->pdata[i];
-      if (word_in_list (d->controllers, controller, ","))
+      if (berth_cgroup_word_in_list (d->controllers, controller, ","))
         return d->dir;
     }
   return NULL;
@@ -473,7 +485,7 @@ create_dirs (BerthCgroup *cg, bool rootless, GPtrArray *created, GError **error)
           g_propagate_error (error, g_steal_pointer (&local));
           return false;
         }
-      if (word_in_list (d->controllers, "cpuset", ",") && !berth_cgroup_v1_prepare_cpuset (d->dir, error))
+      if (berth_cgroup_word_in_list (d->controllers, "cpuset", ",") && !berth_cgroup_v1_prepare_cpuset (d->dir, error))
         return false;
       i++;
     }
