@@ -226,7 +226,7 @@ write_pid_file (const char *path, pid_t pid, GError **error)
     return berth_fail_errno (error, errno, "--pid-file %s", path);
   char buf[32];
   int n = snprintf (buf, sizeof buf, "%d", (int) pid); /* bare pid, no newline */
-  if (!berth_atomic_write (dir_fd, base, buf, (size_t) n, 0644, error))
+  if (!berth_runtime_file_write (dir_fd, base, buf, (size_t) n, 0644, error))
     {
       g_prefix_error (error, "--pid-file: ");
       return false;
@@ -360,7 +360,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
     return false;
   undo.dir_created = true;
   if (!berth_state_lock (undo.dir_fd, error)
-      || !berth_atomic_write (undo.dir_fd, "config.json", config_json, config_len, 0600, error))
+      || !berth_runtime_file_write (undo.dir_fd, "config.json", config_json, config_len, 0600, error))
     return false;
 
   const BerthLinux *lx = spec->linux_;

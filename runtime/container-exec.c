@@ -325,7 +325,7 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
       berth_autofd int dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       char text[32];
       int n = snprintf (text, sizeof text, "%ld", pid);
-      if (dir_fd < 0 || !berth_atomic_write (dir_fd, base, text, (size_t) n, 0644, error))
+      if (dir_fd < 0 || !berth_runtime_file_write (dir_fd, base, text, (size_t) n, 0644, error))
         {
           if (dir_fd < 0)
             berth_fail_errno (error, errno, "--pid-file %s", opts->pid_file);

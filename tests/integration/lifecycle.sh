@@ -107,6 +107,26 @@ t_delete_force_created() {
 	rt_fails state "$id"
 }
 
+# Runtime files are not fsync'ed: a crash can leave state.json empty. It then reads as a container
+# being created, and delete --force removes what is left (the processes died with the crash; here we
+# kill the init ourselves).
+t_empty_state_file() {
+	local b=$TD/b id pid; id=$(new_id); make_bundle "$b"
+	set_args "$b" sleep 100
+	rt_ok create --bundle "$b" "$id"
+	rt_state "$id"
+	pid=$(jq -r .pid <<<"$STATE")
+	: >"$T_ROOT/$id/state.json"
+	rt_state "$id"
+	assert_eq "$(jq -r .status <<<"$STATE")" creating "status with an empty state.json"
+	assert_fails_with "being created" delete "$id"
+	kill -KILL "$pid"
+	rt_ok delete --force "$id"
+	assert_no_file "$T_ROOT/$id" "state dir after delete --force"
+	# The init's cgroup is left (its path was in the lost state): remove it for the leak check.
+	local m; for m in $(t_cgroup_mounts); do find "$m$T_CG_BASE" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true; done
+}
+
 t_duplicate_id() {
 	local b=$TD/b id; id=$(new_id); make_bundle "$b"
 	set_args "$b" sleep 100
@@ -261,6 +281,7 @@ t_run "kill without signal sends TERM" t_kill_default_is_term
 t_run "kill of a stopped container fails" t_kill_stopped_fails
 t_run "delete of a running container fails, --force works" t_delete_running
 t_run "delete --force of a created container" t_delete_force_created
+t_run "an empty state.json (crash) reads as creating; delete --force removes it" t_empty_state_file berth_only
 t_run "duplicate ID fails and leaves the first container alone" t_duplicate_id
 t_run "start of a non-created container fails" t_start_not_created
 t_run "--pid-file holds the bare pid" t_pid_file
