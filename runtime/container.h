@@ -96,7 +96,7 @@ typedef struct
   bool detach;
   bool ignore_paused;
   int preserve_fds;
-  const char *sub_cgroup;         /* --cgroup: a sub-cgroup of the container, or NULL */
+  GHashTable *sub_cgroups;        /* --cgroup: controller ("" = all) -> path below the container's cgroup; NULL */
 } BerthExecOptions;
 
 /* Returns the exit code of the process (foreground) or 0 (detached);
