@@ -125,7 +125,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     abort ();
   attach_accept_cb (shim.attach_fd, G_IO_IN, &shim);
   assert (shim.clients->len == 1);
-  int small = 4096;  /* fill the socket early: exercise the shim's per-client queue */
+  /* Fill the socket early to exercise the shim's per-client queue (a full packet must still fit:
+   * a SEQPACKET send larger than the send buffer fails with EMSGSIZE, which drops the client). */
+  int small = 16384;
   setsockopt (the_client ()->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
   setsockopt (cfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
 
