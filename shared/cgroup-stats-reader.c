@@ -13,6 +13,14 @@
  *     while that limit is unlimited it cannot grow (page_counter_try_charge
  *     only fails a counter whose max is exceeded): it is read like
  *     configuration (resetting it is a write);
+ *   - v1 cpu.stat (throttling) only moves while a CFS quota is set
+ *     (cpu.cfs_quota_us, configuration); cpuset.memory_pressure only while
+ *     the root cpuset's memory_pressure_enabled is 1 (checked when the reader
+ *     is made, and again every CONFIG_REFRESH samples through the cache);
+ *   - the tick-based v1 counters (cpuacct.usage_all, cpuacct.stat) only
+ *     advance when a tick finds one of the cgroup's tasks running, and that
+ *     tick also charges its precise usage (cpuacct.usage_percpu, read
+ *     first): when the precise usage has not moved, they are not re-read;
  *   - blkio.throttle.io_serviced holds no device the recursive variant lacks:
  *     when the recursive file is empty it is empty too and is not read.
  * File names are string constants or strings the reader owns, so the open
@@ -55,6 +63,9 @@ struct BerthStatsReader
   BerthStatsWatchFn watch_fn;  /* config files: re-read only after a change */
   gpointer watch_data;
   unsigned samples;
+  bool memory_pressure_enabled;  /* root cpuset.memory_pressure_enabled (v1) */
+  bool cpu_idle;             /* the precise cpu usage has not moved since the last sample */
+  char *last_percpu;         /* its text at the last sample */
   char buf[65536];           /* the file being parsed */
 };
 
@@ -117,6 +128,7 @@ berth_stats_reader_free (BerthStatsReader *r)
       g_free (r->huge[i].failcnt);
     }
   g_free (r->huge);
+  g_free (r->last_percpu);
   g_free (r);
 }
 
@@ -177,6 +189,8 @@ berth_stats_reader_new (const BerthCgroup *cg, GError **error)
         r->dfd[D_HUGETLB] = open_dir_path (hdir);
       if (r->dfd[D_MEMORY] < 0)
         return berth_fail_errno (error, ENOENT, "cgroup stats: memory cgroup of %s", cg->path), NULL;
+      g_autofree char *enabled = berth_read_file_at (AT_FDCWD, "/sys/fs/cgroup/cpuset/cpuset.memory_pressure_enabled", 16, NULL);
+      r->memory_pressure_enabled = enabled == NULL || enabled[0] != '0';
     }
   hugepage_files (r);
   return g_steal_pointer (&r);
@@ -252,6 +266,24 @@ rd_config (BerthStatsReader *r, int which, const char *name)
     return f->cached;
   const char *t = read_open (r, f->fd);
   if (t != NULL && f->watch >= 0)
+    {
+      g_free (f->cached);
+      f->cached = g_strdup (t);
+      f->valid = true;
+    }
+  return t;
+}
+
+/* The cached content when unchanged is true (the caller knows it cannot
+ * have moved; cached as configuration is), else read live and keep a copy. */
+static const char *
+rd_live_unless (BerthStatsReader *r, int which, const char *name, bool unchanged)
+{
+  if (unchanged)
+    return rd_config (r, which, name);
+  const char *t = rd (r, which, name);
+  OpenFile *f = g_hash_table_lookup (r->files, name);
+  if (t != NULL && f != NULL && f->watch >= 0)
     {
       g_free (f->cached);
       f->cached = g_strdup (t);
@@ -515,6 +547,12 @@ append_cpu (BerthStatsReader *r, GString *out)
        * counters): one read for both.  (cpuacct.usage_all's columns are
        * tick-based and do not add up to it.) */
       const char *t = rd (r, D_CPUACCT, "cpuacct.usage_percpu");
+      r->cpu_idle = t != NULL && r->last_percpu != NULL && strcmp (t, r->last_percpu) == 0;
+      if (!r->cpu_idle)
+        {
+          g_free (r->last_percpu);
+          r->last_percpu = g_strdup (t);
+        }
       if (t != NULL && *t)
         {
           gsize total_at = out->len;
@@ -542,7 +580,7 @@ append_cpu (BerthStatsReader *r, GString *out)
             }
         }
       /* cpuacct.usage_all: "cpu user system" then one line per cpu. */
-      t = rd (r, D_CPUACCT, "cpuacct.usage_all");
+      t = rd_live_unless (r, D_CPUACCT, "cpuacct.usage_all", r->cpu_idle);
       if (t != NULL && strchr (t, '\n') != NULL)
         for (int col = 2; col >= 1; col--)
           {
@@ -558,7 +596,7 @@ append_cpu (BerthStatsReader *r, GString *out)
               }
             close_obj (out, ']');
           }
-      t = rd (r, D_CPUACCT, "cpuacct.stat");
+      t = rd_live_unless (r, D_CPUACCT, "cpuacct.stat", r->cpu_idle);
       if (t != NULL)
         {
           long hz = sysconf (_SC_CLK_TCK);
@@ -567,7 +605,8 @@ append_cpu (BerthStatsReader *r, GString *out)
           user = keyed_in (t, "user", ' ') * 1000000000ull / (uint64_t) hz;
           kernel = keyed_in (t, "system", ' ') * 1000000000ull / (uint64_t) hz;
         }
-      t = rd (r, D_CPU, "cpu.stat");
+      const char *quota = rd_config (r, D_CPU, "cpu.cfs_quota_us");
+      t = rd_live_unless (r, D_CPU, "cpu.stat", quota != NULL && quota[0] == '-');
       t = t ? t : "";
       periods = keyed_in (t, "nr_periods", ' ');
       throttled = keyed_in (t, "nr_throttled", ' ');
@@ -605,8 +644,8 @@ append_cpuset (BerthStatsReader *r, GString *out)
         cpu_list (out, "mems", v2 ? rd (r, D_CPUSET, "cpuset.mems.effective") : rd_config (r, D_CPUSET, "cpuset.mems"));
       else if (v2)
         kv (out, flags[i].key, 0);
-      else if (strcmp (flags[i].key, "memory_pressure") == 0)
-        kv (out, flags[i].key, rd_u64 (r, D_CPUSET, flags[i].file, NULL));   /* a rate, not configuration */
+      else if (strcmp (flags[i].key, "memory_pressure") == 0)     /* a rate, computed only when enabled */
+        kv (out, flags[i].key, text_u64 (rd_live_unless (r, D_CPUSET, flags[i].file, !r->memory_pressure_enabled), NULL));
       else
         kv (out, flags[i].key, rd_config_u64 (r, D_CPUSET, flags[i].file));
     }
