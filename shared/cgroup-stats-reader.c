@@ -9,9 +9,12 @@
  *     written; a write raises IN_MODIFY, so with a watch function these are
  *     re-read after a change (and, as a safety net, every CONFIG_REFRESH
  *     samples);
- *   - a v1 failcnt counts failed charges against this cgroup's own limit, so
- *     while that limit is unlimited it cannot grow (page_counter_try_charge
- *     only fails a counter whose max is exceeded): it is read like
+ *   - a v1 page counter's usage never exceeds its watermark (max_usage,
+ *     read first), so a counter whose watermark is 0 has usage 0; and its
+ *     failcnt counts charges refused by its own limit (page_counter_try_charge
+ *     fails a counter only when usage + charge > limit), so it cannot grow
+ *     while the watermark stays more than one charge (at most a huge page,
+ *     doubled for margin) below the limit: it is then read like
  *     configuration (resetting it is a write);
  *   - v1 cpu.stat (throttling) only moves while a CFS quota is set
  *     (cpu.cfs_quota_us, configuration); cpuset.memory_pressure only while
@@ -40,8 +43,6 @@
 
 #define CONFIG_REFRESH 64
 #define MAX_STAT_KEYS 256
-/* v1 prints an unlimited page counter as 9223372036854771712; v2 as "max". */
-#define UNLIMITED_FROM (UINT64_MAX >> 2)
 
 enum { D_CPUACCT, D_CPU, D_CPUSET, D_MEMORY, D_PIDS, D_BLKIO, D_HUGETLB, D_UNIFIED, D_COUNT };
 
@@ -64,10 +65,16 @@ struct BerthStatsReader
   gpointer watch_data;
   unsigned samples;
   bool memory_pressure_enabled;  /* root cpuset.memory_pressure_enabled (v1) */
+  uint64_t max_charge;       /* bytes: twice the largest single page counter charge */
   bool cpu_idle;             /* the precise cpu usage has not moved since the last sample */
   char *last_percpu;         /* its text at the last sample */
-  char buf[65536];           /* the file being parsed */
+  char *buf;                 /* the file being parsed: read_buf, shared */
 };
+
+/* One buffer for every reader of the thread: the file being parsed stays in
+ * the cache from one container to the next. */
+#define READ_BUF_SIZE 65536
+static __thread char read_buf[READ_BUF_SIZE];
 
 /* An open file, re-read with pread.  An open cgroup file does not keep the
  * cgroup busy; once it is removed, reads fail with ENODEV. fd -1 = absent. */
@@ -164,7 +171,12 @@ berth_stats_reader_new (const BerthCgroup *cg, GError **error)
   for (int i = 0; i < D_COUNT; i++)
     r->dfd[i] = -1;
   r->files = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) open_file_free);
+  r->buf = read_buf;
   r->mode = cg->mode;
+  /* A charge is at most max(MEMCG_CHARGE_BATCH = 64 pages, a PMD-sized folio). */
+  uint64_t page = (uint64_t) sysconf (_SC_PAGESIZE);
+  page = page > 0 && page < (1u << 20) ? page : 4096;
+  r->max_charge = 2 * MAX (64 * page, page * (page / 8));
   r->dfd[D_UNIFIED] = open_dir_path (cg->unified_dir);
   if (cg->mode == BERTH_CGROUP_V2)
     {
@@ -220,7 +232,7 @@ static const char *
 read_open (BerthStatsReader *r, int fd)
 {
   ssize_t n;
-  while ((n = pread (fd, r->buf, sizeof r->buf - 1, 0)) < 0 && errno == EINTR)
+  while ((n = pread (fd, r->buf, READ_BUF_SIZE - 1, 0)) < 0 && errno == EINTR)
     ;
   if (n < 0)
     return NULL;
@@ -686,7 +698,7 @@ static bool
 mem_entry_v1 (BerthStatsReader *r, GString *out, size_t i)
 {
   bool found;
-  uint64_t usage = rd_u64 (r, D_MEMORY, mem_v1[i].usage, &found);
+  uint64_t max = rd_u64 (r, D_MEMORY, mem_v1[i].max, &found);
   if (!found)
     {
       if (i == 0)
@@ -694,10 +706,11 @@ mem_entry_v1 (BerthStatsReader *r, GString *out, size_t i)
       mem_entry (out, mem_v1[i].key, 0, 0, 0, 0);
       return true;
     }
+  uint64_t usage = max == 0 ? 0 : rd_u64 (r, D_MEMORY, mem_v1[i].usage, NULL);
   uint64_t limit = rd_config_u64 (r, D_MEMORY, mem_v1[i].limit);
-  uint64_t max = rd_u64 (r, D_MEMORY, mem_v1[i].max, NULL);
-  uint64_t failcnt = limit >= UNLIMITED_FROM ? rd_config_u64 (r, D_MEMORY, mem_v1[i].failcnt)
-                                             : rd_u64 (r, D_MEMORY, mem_v1[i].failcnt, NULL);
+  bool failcnt_may_grow = limit < r->max_charge || max > limit - r->max_charge;
+  uint64_t failcnt = failcnt_may_grow ? rd_u64 (r, D_MEMORY, mem_v1[i].failcnt, NULL)
+                                      : rd_config_u64 (r, D_MEMORY, mem_v1[i].failcnt);
   mem_entry (out, mem_v1[i].key, limit, usage, max, failcnt);
   return true;
 }
