@@ -25,7 +25,10 @@
  *     tick also charges its precise usage (cpuacct.usage_percpu, read
  *     first): when the precise usage has not moved, they are not re-read;
  *   - blkio.throttle.io_serviced holds no device the recursive variant lacks:
- *     when the recursive file is empty it is empty too and is not read.
+ *     when the recursive file is empty it is empty too and is not read;
+ *     the blkio.bfq files list only queues whose scheduler is bfq: while no
+ *     block device uses bfq (/sys/block/DEV/queue/scheduler, checked at most
+ *     once a minute for the whole process) they are not read.
  * File names are string constants or strings the reader owns, so the open
  * files are looked up by pointer.  JSON is written straight from the text. */
 #include "cgroup-stats.h"
@@ -911,6 +914,32 @@ blkio_v2 (const char *t, GString *bytes, GString *ios)
     }
 }
 
+#define BFQ_CHECK_US (60 * G_USEC_PER_SEC)
+
+/* Whether any block device's scheduler is bfq (cached for the process). */
+static bool
+bfq_in_use (void)
+{
+  static gint64 checked_at;
+  static bool in_use;
+  gint64 now = g_get_monotonic_time ();
+  if (checked_at != 0 && now - checked_at < BFQ_CHECK_US)
+    return in_use;
+  checked_at = now;
+  in_use = false;
+  g_autoptr (GDir) d = g_dir_open ("/sys/block", 0, NULL);
+  const char *name;
+  while (d != NULL && !in_use && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/sys/block/%s/queue/scheduler", name);
+      g_autofree char *text = berth_read_file_at (AT_FDCWD, path, 256, NULL);
+      in_use = text != NULL && strstr (text, "[bfq]") != NULL;
+    }
+  if (d == NULL)
+    in_use = true;                /* cannot tell: read the files */
+  return in_use;
+}
+
 static void
 append_blkio (BerthStatsReader *r, GString *out)
 {
@@ -933,6 +962,8 @@ append_blkio (BerthStatsReader *r, GString *out)
         {
           if (g == 2 && recursive_read)
             break;
+          if (g == 0 && !bfq_in_use ())
+            continue;
           const char *t = rd (r, D_BLKIO, groups[g][0]);
           if (t == NULL)
             continue;
