@@ -30,7 +30,8 @@
  *     block device uses bfq (/sys/block/DEV/queue/scheduler, checked at most
  *     once a minute for the whole process) they are not read.
  * File names are string constants or strings the reader owns, so the open
- * files are looked up by pointer.  JSON is written straight from the text. */
+ * files are looked up by pointer, from where the last lookup ended (a
+ * sample reads them in the same order as the one before).  JSON is written straight from the text. */
 #include "cgroup-stats.h"
 #include "cgroup-internal.h"
 #include "error.h"
@@ -63,7 +64,8 @@ struct BerthStatsReader
   bool hugetlb_v2;           /* hugetlb.<size>.current/events rather than v1 files */
   HugeFiles *huge;           /* sorted by size name, as runc's map keys */
   size_t n_huge;
-  GHashTable *files;         /* name pointer -> OpenFile* */
+  GPtrArray *files;          /* OpenFile*, in the order first read */
+  guint cursor;              /* where the next lookup starts: samples read in the same order */
   BerthStatsWatchFn watch_fn;  /* config files: re-read only after a change */
   gpointer watch_data;
   unsigned samples;
@@ -83,6 +85,7 @@ static __thread char read_buf[READ_BUF_SIZE];
  * cgroup busy; once it is removed, reads fail with ENODEV. fd -1 = absent. */
 typedef struct
 {
+  const char *name;       /* the pointer is the identity (see the top) */
   int fd;
   int watch;              /* config file watched for changes, -1 */
   bool watch_tried;
@@ -129,7 +132,7 @@ berth_stats_reader_free (BerthStatsReader *r)
       if (!dup_of_earlier)
         close (r->dfd[i]);
     }
-  g_clear_pointer (&r->files, g_hash_table_unref);
+  g_clear_pointer (&r->files, g_ptr_array_unref);
   for (size_t i = 0; i < r->n_huge; i++)
     {
       g_free (r->huge[i].size);
@@ -173,7 +176,7 @@ berth_stats_reader_new (const BerthCgroup *cg, GError **error)
   g_autoptr (BerthStatsReader) r = g_new0 (BerthStatsReader, 1);
   for (int i = 0; i < D_COUNT; i++)
     r->dfd[i] = -1;
-  r->files = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) open_file_free);
+  r->files = g_ptr_array_new_with_free_func ((GDestroyNotify) open_file_free);
   r->buf = read_buf;
   r->mode = cg->mode;
   /* A charge is at most max(MEMCG_CHARGE_BATCH = 64 pages, a PMD-sized folio). */
@@ -214,18 +217,37 @@ berth_stats_reader_new (const BerthCgroup *cg, GError **error)
 /* The open file for name (a constant or a reader-owned string); NULL when
  * it could not be opened for a transient reason (try again next time). */
 static OpenFile *
+find_file (BerthStatsReader *r, const char *name)
+{
+  guint n = r->files->len;
+  for (guint k = 0; k < n; k++)
+    {
+      guint i = (r->cursor + k) % n;
+      OpenFile *f = r->files->pdata[i];
+      if (f->name == name)
+        {
+          r->cursor = i + 1;
+          return f;
+        }
+    }
+  return NULL;
+}
+
+static OpenFile *
 open_file (BerthStatsReader *r, int which, const char *name)
 {
-  OpenFile *f = g_hash_table_lookup (r->files, name);
+  OpenFile *f = find_file (r, name);
   if (f != NULL)
     return f;
   int fd = r->dfd[which] >= 0 ? openat (r->dfd[which], name, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
   if (fd < 0 && r->dfd[which] >= 0 && errno != ENOENT)
     return NULL;
   f = g_new0 (OpenFile, 1);
+  f->name = name;
   f->fd = fd;
   f->watch = -1;
-  g_hash_table_insert (r->files, (gpointer) name, f);
+  g_ptr_array_add (r->files, f);
+  r->cursor = r->files->len;
   return f;
 }
 
@@ -297,7 +319,7 @@ rd_live_unless (BerthStatsReader *r, int which, const char *name, bool unchanged
   if (unchanged)
     return rd_config (r, which, name);
   const char *t = rd (r, which, name);
-  OpenFile *f = g_hash_table_lookup (r->files, name);
+  OpenFile *f = find_file (r, name);
   if (t != NULL && f != NULL && f->watch >= 0)
     {
       g_free (f->cached);
@@ -362,22 +384,16 @@ berth_stats_reader_set_config_watch (BerthStatsReader *r, BerthStatsWatchFn fn, 
 void
 berth_stats_reader_config_changed (BerthStatsReader *r, int watch)
 {
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, r->files);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    if (((OpenFile *) v)->watch == watch)
-      ((OpenFile *) v)->valid = false;
+  for (guint i = 0; i < r->files->len; i++)
+    if (((OpenFile *) r->files->pdata[i])->watch == watch)
+      ((OpenFile *) r->files->pdata[i])->valid = false;
 }
 
 static void
 config_refresh (BerthStatsReader *r)
 {
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, r->files);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    ((OpenFile *) v)->valid = false;
+  for (guint i = 0; i < r->files->len; i++)
+    ((OpenFile *) r->files->pdata[i])->valid = false;
 }
 
 /* The value of "key value" (or "key=value" when sep is '=') in text. */
@@ -570,29 +586,22 @@ append_cpu (BerthStatsReader *r, GString *out)
         }
       if (t != NULL && *t)
         {
-          gsize total_at = out->len;
+          /* "total" first, as runc writes it: sum, then list. */
           uint64_t total = 0;
+          for (char *p = (char *) t, *end; (total += strtoull (p, &end, 10), end != p); p = end)
+            ;
+          kv_omitempty (out, "total", total);
           KEY (out, "percpu");
           g_string_append_c (out, '[');
           for (char *p = (char *) t, *end;; p = end)
             {
-              while (*p == ' ' || *p == '\n')
-                p++;
-              if (*p < '0' || *p > '9')
-                break;
               uint64_t v = strtoull (p, &end, 10);
-              total += v;
+              if (end == p)
+                break;
               berth_json_u64 (out, v);
               g_string_append_c (out, ',');
             }
           close_obj (out, ']');
-          if (total != 0)
-            {
-              /* "total" comes first, as runc writes it. */
-              char head[48];
-              int n = g_snprintf (head, sizeof head, "\"total\":%" G_GUINT64_FORMAT ",", total);
-              g_string_insert_len (out, (gssize) total_at, head, n);
-            }
         }
       /* cpuacct.usage_all: "cpu user system" then one line per cpu. */
       t = rd_live_unless (r, D_CPUACCT, "cpuacct.usage_all", r->cpu_idle);
