@@ -370,6 +370,21 @@ t_v2_delegated() {
 	assert_eq "$(cat "$deleg/$id/memory.max")" 67108864 memory.max
 	assert_eq "$(stat -c %u "$deleg/$id/cgroup.procs")" "$T_UID" "cgroup owned by the container's root"
 	assert_eq "$(cat "$b/rootfs/tmp/pids.max")" 20 "pids.max seen inside (cgroup namespace)"
+	# events: the full sample from the delegated cgroup, read by the user's berth and by its monitor.
+	if [ -x "$T_WORK/bin/berth-monitor" ]; then
+		rt_ok events --stats "$id"
+		assert_eq "$(jq -r .data.pids.limit <<<"$RT_OUT")" 20 "events: pids.limit"
+		assert_eq "$(jq -r .data.pids.current <<<"$RT_OUT")" 2 "events: pids.current"
+		assert_eq "$(jq -r .data.memory.usage.limit <<<"$RT_OUT")" 67108864 "events: memory limit"
+		jq -e '.data | has("cpu") and has("cpuset") and has("blkio") and has("hugetlb") and (.memory.raw | length > 5)' \
+			<<<"$RT_OUT" >/dev/null || t_fail "events: not a full sample:" "$RT_OUT"
+		"$BERTH" --root "$T_ROOT" events --interval 200ms "$id" >"$TD/ev.out" 2>"$TD/ev.err" </dev/null &
+		local ev=$! i=0
+		while ! grep -q stats "$TD/ev.out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		kill $ev; wait $ev 2>/dev/null || true
+		assert_eq "$(head -n1 "$TD/ev.out" | jq -r .data.pids.limit)" 20 "events via the monitor: $(cat "$TD/ev.err")"
+		monitor_gone
+	fi
 	rt_ok pause "$id"
 	rt_state "$id"
 	assert_eq "$(jq -r .status <<<"$STATE")" paused
