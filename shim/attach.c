@@ -49,6 +49,7 @@ client_drop (AttachClient *c)
 }
 
 static gboolean client_in_cb (int fd, GIOCondition cond, gpointer data);
+static void attach_accept_pending (Shim *s);
 
 void
 shim_attach_pause_input (Shim *s, bool paused)
@@ -172,6 +173,7 @@ client_send (AttachClient *c, const guint8 *pkt, size_t len)
 void
 shim_attach_broadcast (Shim *s, ShimStream stream, const char *buf, size_t len)
 {
+  attach_accept_pending (s);
   if (s->clients == NULL || s->clients->len == 0)
     return;
   guint8 pkt[SHIM_STDIO_BUF_SIZE + 1];
@@ -188,17 +190,17 @@ shim_attach_broadcast (Shim *s, ShimStream stream, const char *buf, size_t len)
     }
 }
 
-static gboolean
-attach_accept_cb (int fd, GIOCondition cond, gpointer data)
+/* Accepts one pending connection; false when none is left (or on error). */
+static bool
+attach_accept_one (Shim *s)
 {
-  Shim *s = data;
-  int cfd = accept4 (fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  int cfd = accept4 (s->attach_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (cfd < 0)
-    return G_SOURCE_CONTINUE;
+    return false;
   if (s->clients->len >= SHIM_MAX_ATTACH_CLIENTS)
     {
       close (cfd);
-      return G_SOURCE_CONTINUE;
+      return true;
     }
   AttachClient *c = g_new0 (AttachClient, 1);
   c->s = s;
@@ -208,6 +210,28 @@ attach_accept_cb (int fd, GIOCondition cond, gpointer data)
   bool paused = s->stdin_queue && s->stdin_queue->len >= SHIM_STDIN_QUEUE_MAX;
   if (!paused)
     c->in_src = g_unix_fd_add (cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_in_cb, c);
+  return true;
+}
+
+/* podman connects before it runs `RT start`, so a client whose connect() has
+ * returned may still wait in the listen backlog when output is relayed: when
+ * the container wrote and exited before the loop woke up, the signalfd
+ * source (the oldest) is dispatched first and drains the output before the
+ * accept source runs.  Taking every pending connection before relaying
+ * output gives such a client all of it, whatever the dispatch order. */
+static void
+attach_accept_pending (Shim *s)
+{
+  if (s->attach_fd < 0 || s->clients == NULL)
+    return;
+  for (int i = 0; i < SHIM_MAX_ATTACH_CLIENTS && attach_accept_one (s); i++)
+    ;
+}
+
+static gboolean
+attach_accept_cb (int fd, GIOCondition cond, gpointer data)
+{
+  attach_accept_one (data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -278,6 +302,15 @@ shim_attach_close_all (Shim *s)
               off += 2u + l;
             }
           shutdown (c->fd, SHUT_RDWR);
+          /* Input the client sent that we did not read (podman forwards the
+           * ^D `script` sends at its stdin's EOF, for one) would make the
+           * close an ECONNRESET for the client, reported by its next recv()
+           * ahead of the output still queued for it: podman then shows
+           * nothing.  After shutdown(SHUT_RDWR) nothing more can be queued
+           * to us, so emptying the queue now makes the close a clean EOF. */
+          char junk[512];
+          while (recv (c->fd, junk, sizeof junk, MSG_DONTWAIT) > 0)
+            ;
         }
       g_clear_pointer (&s->clients, g_ptr_array_unref);
     }

@@ -135,12 +135,18 @@ t_oom() {
 	pm rm c7 >/dev/null
 }
 
+# run -it of a short-lived container: podman connects to the attach socket before `start`, so the
+# output must reach it even when the container is done before the shim's loop has accepted the
+# connection (once lost about 1 run in 3 with a fast runtime). PM_TTY_ROUNDS=N repeats it.
 t_tty() {
 	command -v script >/dev/null || t_skip "script(1) not installed"
-	local out
+	local out i lost=0
 	{ declare -f pm pm_run; declare -p PM_DIR SHIM PM_RT PM_CG IMAGE; echo 'stty rows 33 cols 101; pm_run --rm -it "$IMAGE" stty size'; } >"$TD/tty.sh"
-	out=$(SHELL=/bin/bash timeout 60 script -qec "bash $TD/tty.sh" /dev/null </dev/null 2>&1 || true)
-	assert_contains "$out" "33 101" "run -it under a pty"
+	for i in $(seq "${PM_TTY_ROUNDS:-3}"); do
+		out=$(SHELL=/bin/bash timeout 60 script -qec "bash $TD/tty.sh" /dev/null </dev/null 2>&1 || true)
+		[[ "$out" == *"33 101"* ]] || { lost=$((lost + 1)); echo "# run $i: output '$out'"; }
+	done
+	assert_eq "$lost" 0 "runs of run -it whose output was lost"
 }
 
 # PM_ONLY=REGEX runs only the matching tests (for development).
@@ -157,13 +163,7 @@ for PM_RT in /usr/bin/runc "$BERTH"; do
 	t_run_sel "podman/$rtn: restart of a stopped container" t_restart
 	t_run_sel "podman/$rtn: rm -f ends the shim" t_rm_force
 	t_run_sel "podman/$rtn: run --memory OOM is reported as OOMKilled" t_oom
-	if [ "$rtn" = berth ]; then
-		# Known bug (issue 7 note): about 1 run in 3 the output of a short `run -it` with berth
-		# reaches no attach client (empty output); the runc variant passes. Skipped, not hidden.
-		t_run_sel "podman/$rtn: run -it under a pty (size)" t_tty "skip:flaky with berth: output of a short run -it can be lost before attach (open bug)"
-	else
-		t_run_sel "podman/$rtn: run -it under a pty (size)" t_tty
-	fi
+	t_run_sel "podman/$rtn: run -it under a pty (size), ${PM_TTY_ROUNDS:-3} runs" t_tty
 done
 PM_RT=/usr/bin/runc pm rmi -af >/dev/null 2>&1 || true
 for m in $(t_cgroup_mounts); do

@@ -209,6 +209,53 @@ EOF
 	rt delete -f "$id"
 }
 
+# An attach client whose input is still unread when the container exits (podman forwards the ^D
+# `script` sends at its stdin's EOF): closing its socket with unread input would be an ECONNRESET
+# that the client's next recv() reports ahead of the output still queued for it (podman then showed
+# nothing for a short `run -it`). Here the container never reads its stdin, so once 1 MiB waits for
+# it the shim stops reading the client, whose input then stays queued. It must get the output, then EOF.
+t_attach_unread_input() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sh -c 'echo out; while [ ! -e /go ]; do sleep 0.05; done'
+	shim_start "$b" "$id" -i -l "k8s-file:$TD/ctr.log"
+	python3 - "$b/attach" "$TD/a1" "$EXITS/$id" <<'EOF' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1])
+open(sys.argv[2], "w").write("connected\n")
+stalled_since = None
+while True:
+    try:
+        s.send(b"x" * 32000, socket.MSG_DONTWAIT); stalled_since = None
+    except BlockingIOError:
+        stalled_since = stalled_since or time.monotonic()
+        if time.monotonic() - stalled_since > 0.5:
+            break
+        time.sleep(0.01)
+open(sys.argv[2] + ".stalled", "w").close()
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.01)
+with open(sys.argv[2], "a") as f:
+    while True:
+        try:
+            d = s.recv(8193)
+        except ConnectionResetError:
+            f.write("reset\n"); break
+        if not d:
+            f.write("eof\n"); break
+        f.write("%d %r\n" % (d[0], d[1:]))
+EOF
+	local c=$!
+	wait_file "$TD/a1"
+	rt start "$id"
+	wait_file "$TD/a1.stalled"
+	touch "$b/rootfs/go"
+	wait_file "$EXITS/$id"
+	wait "$c" || true
+	assert_eq "$(cat "$TD/a1")" $'connected\n2 b\'out\\n\'\neof' "output, then EOF"
+	wait_gone "$SHIM_PID"
+	rt delete -f "$id"
+}
+
 t_terminal_resize() {
 	local b=$TD/b id; id=$(new_id); make_bundle "$b"
 	bundle_jq "$b" '.process.terminal = true'
@@ -492,6 +539,7 @@ for SHIM_RT in /usr/bin/runc "$BERTH"; do
 	t_run_sel "$rtn: attach socket delivers stdout/stderr packets to two clients" t_attach_output
 	t_run_sel "$rtn: stdin from an attach client, EOF closes it" t_attach_stdin
 	t_run_sel "$rtn: attach clients that disconnect or stop reading" t_attach_disconnect
+	t_run_sel "$rtn: attach client with unread input at exit gets the output, then EOF" t_attach_unread_input
 	t_run_sel "$rtn: terminal via console socket, ctl resize" t_terminal_resize
 	t_run_sel "$rtn: ctl '2' reopens the log" t_log_reopen
 	t_run_sel "$rtn: exec session: pid, exit code, exit file" t_exec_session
