@@ -208,6 +208,12 @@ t_bad_input() {
 	assert_fails_with 'not running' events --stats "$id"
 	assert_fails_with 'not running' events "$id"
 	rt_ok delete "$id"
+	if [ "$T_RT_KIND" = berth ]; then
+		# A container still being created (its directory, no state.json yet).
+		mkdir "$T_ROOT/$id"
+		assert_fails_with "container \"$id\" is not running" events --stats "$id"
+		rmdir "$T_ROOT/$id"
+	fi
 	id=$(new_id); set_args "$b" sleep 100
 	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
 	assert_fails_with 'interval.*invalid duration' events --interval 5x "$id"
