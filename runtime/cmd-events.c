@@ -135,10 +135,11 @@ stats_in_process (int root_fd, const char *id, GError **error)
   berth_autofd int dir_fd = berth_state_dir_open (root_fd, id, error);
   if (dir_fd < 0)
     return false;
-  g_autoptr (BerthContainerState) st = berth_state_read (dir_fd, error);
-  if (st == NULL)
-    return false;
-  if (st->pid <= 0 || !berth_proc_is_alive (st->pid, st->pid_start_time))
+  g_autoptr (GError) local = NULL;
+  g_autoptr (BerthContainerState) st = berth_state_read (dir_fd, &local);
+  if (st == NULL && !g_error_matches (local, BERTH_ERROR, ENOENT))
+    return berth_fail_code (error, local->code, "events: container \"%s\": %s", id, local->message);
+  if (st == NULL || st->pid <= 0 || !berth_proc_is_alive (st->pid, st->pid_start_time))
     return berth_fail_code (error, EINVAL, "events: container \"%s\" is not running", id);
   g_autoptr (BerthCgroup) cg = st->cgroup ? berth_cgroup_deserialize (st->cgroup, error) : NULL;
   if (st->cgroup != NULL && cg == NULL)

@@ -19,8 +19,8 @@
  *     configuration (resetting it is a write);
  *   - v1 cpu.stat (throttling) only moves while a CFS quota is set
  *     (cpu.cfs_quota_us, configuration); cpuset.memory_pressure only while
- *     the root cpuset's memory_pressure_enabled is 1 (read when the reader
- *     is made; otherwise the value is cached and re-read every
+ *     the root cpuset's memory_pressure_enabled is 1 (read when the watch
+ *     function is set; otherwise the value is cached and re-read every
  *     CONFIG_REFRESH samples);
  *   - the tick-based v1 counters (cpuacct.usage_all, cpuacct.stat) only
  *     advance when a tick finds one of the cgroup's tasks running, and that
@@ -30,7 +30,10 @@
  *     when the recursive file is empty it is empty too and is not read;
  *     the blkio.bfq files list only queues whose scheduler is bfq: while no
  *     block device uses bfq (/sys/block/DEV/queue/scheduler, checked at most
- *     once a minute for the whole process) they are not read.
+ *     once a minute for the whole process) a watched reader does not read
+ *     them (a one-shot sample reads the file: cheaper than the check).
+ * Without a watch function (one sample, `berth events --stats` with no
+ * monitor) every file is read.
  * File names are string constants or strings the reader owns, so the open
  * files are looked up by pointer, from where the last lookup ended (a
  * sample reads them in the same order as the one before).  JSON is written
@@ -210,8 +213,6 @@ berth_stats_reader_new (const BerthCgroup *cg, GError **error)
         r->dfd[D_HUGETLB] = open_dir_path (hdir);
       if (r->dfd[D_MEMORY] < 0)
         return berth_fail_errno (error, ENOENT, "cgroup stats: memory cgroup of %s", cg->path), NULL;
-      g_autofree char *enabled = berth_read_file_at (AT_FDCWD, "/sys/fs/cgroup/cpuset/cpuset.memory_pressure_enabled", 16, NULL);
-      r->memory_pressure_enabled = enabled == NULL || enabled[0] != '0';
     }
   hugepage_files (r);
   return g_steal_pointer (&r);
@@ -382,6 +383,11 @@ berth_stats_reader_set_config_watch (BerthStatsReader *r, BerthStatsWatchFn fn, 
 {
   r->watch_fn = fn;
   r->watch_data = data;
+  if (r->mode != BERTH_CGROUP_V2)
+    {
+      g_autofree char *enabled = berth_read_file_at (AT_FDCWD, "/sys/fs/cgroup/cpuset/cpuset.memory_pressure_enabled", 16, NULL);
+      r->memory_pressure_enabled = enabled == NULL || enabled[0] != '0';
+    }
 }
 
 void
@@ -974,7 +980,7 @@ append_blkio (BerthStatsReader *r, GString *out)
         {
           if (g == 2 && recursive_read)
             break;
-          if (g == 0 && !bfq_in_use ())
+          if (g == 0 && r->watch_fn != NULL && !bfq_in_use ())
             continue;
           const char *t = rd (r, D_BLKIO, groups[g][0]);
           if (t == NULL)

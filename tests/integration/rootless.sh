@@ -396,7 +396,8 @@ t_v2_delegated() {
 	rmdir "$deleg/leaf" "$deleg"
 }
 
-# events without a cgroup: the /proc subset (cpu, memory, pids of the container's processes), from
+# events without a cgroup: the /proc subset (cpu, memory, pids of the container's processes; the
+# interfaces of its network namespace), from
 # berth itself for --stats and from a berth-monitor running as the user for streams; never a hang.
 monitor_gone() {
 	local i=0
@@ -408,6 +409,7 @@ t_events_no_cgroup() {
 	local b=$TD/b id; id=$(new_id); make_user_bundle "$b"
 	# The init shell holds 4 MB in a variable; with its two sleeps: 3 processes.
 	set_args "$b" sh -c 'sleep 101 & sleep 102 & v=$(head -c 4000000 /dev/zero | tr "\\0" x); echo > /tmp/up; wait'
+	bundle_jq "$b" '.linux.namespaces += [{type: "network"}]'
 	rt_ok run -d --bundle "$b" "$id"
 	rt_state "$id"
 	wait_file "$b/rootfs/tmp/up"
@@ -424,7 +426,7 @@ t_events_no_cgroup() {
 	assert_eq "$(jq -r .data.pids.current <<<"$s")" 3 "pids: sh and 2 sleeps"
 	[ "$(jq -r .data.memory.usage.usage <<<"$s")" -gt 4000000 ] || t_fail "memory.usage.usage: $(jq -c .data.memory <<<"$s")"
 	jq -e '.data.cpu.usage | has("total") and has("kernel") and has("user")' <<<"$s" >/dev/null || t_fail "cpu.usage: $s"
-	assert_eq "$(jq -c .data.network_interfaces <<<"$s")" null "no network namespace of its own"
+	assert_eq "$(jq -c '[.data.network_interfaces[].Name]' <<<"$s")" '["lo"]' "its own network namespace's interfaces"
 	assert_no_file "$T_ROOT/.monitor.sock"
 	# A process joined with exec (its parent is outside): found by its pid namespace.
 	rt_ok exec -d "$id" sleep 103
