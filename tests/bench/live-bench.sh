@@ -115,7 +115,8 @@ for ((i = 0; i < ROUNDS; i++)); do
 done
 
 # ------------------------------------------------------------------------------------- report
-echo "# live-bench: $ROUNDS interleaved rounds, medians in ms ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "# live-bench: $ROUNDS interleaved rounds, medians in ms ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); kernel $(uname -r))"
+echo "# cgroups: $(stat -f -c %T /sys/fs/cgroup)$([ -d /sys/fs/cgroup/unified ] && echo " + unified cgroup2, controllers seen: '$(cat /sys/fs/cgroup/unified/cgroup.controllers)'"); every runtime called bare in one private mount namespace"
 for r in "${RTS[@]}"; do echo "# $r: $("${BIN[$r]}" --version 2>/dev/null | head -1)"; done
 printf '%-10s' bench; for r in "${RTS[@]}"; do printf '%10s' "$r"; done
 [ -n "${BIN[crun]:-}" ] && printf '%14s' "berth/crun"; printf '%14s\n' "berth/runc"
