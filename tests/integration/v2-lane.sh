@@ -21,7 +21,7 @@ export BERTH
 DEFAULT_CGROUPS="t_lifecycle_cgroup t_memory_readback t_cpu_readback t_pids_readback t_hugetlb_readback t_oom_kill
 t_pids_limit_stops_fork t_devices_deny_read t_linux_devices_allowed t_pause_resume t_exec_paused t_update_live
 t_update_errors t_kill_all_host_pidns t_ps t_delete_removes_cgroups"
-DEFAULT_EXEC="t_exit_status t_detach_pid_file t_caps t_namespaces_joined t_errors"
+DEFAULT_EXEC="t_exit_status t_detach_pid_file t_caps t_namespaces_joined t_errors t_exec_sub_cgroup t_exec_sub_cgroup_errors"
 
 # ------------------------------------------------------------------------------------------ guest
 if [ "${1:-}" = --guest ]; then
