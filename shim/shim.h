@@ -4,6 +4,7 @@
  * Shim passed to every module (no file-scope mutable globals). */
 #pragma once
 #include <glib.h>
+#include <glib-unix.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -87,6 +88,7 @@ bool shim_k8s_format (const char *ts, const char *stream, const char *buf, size_
 /* ---- attach (attach.c) */
 typedef struct Shim Shim;
 bool shim_attach_listen (Shim *s, GError **error);
+void shim_attach_accept_pending (Shim *s);
 void shim_attach_broadcast (Shim *s, ShimStream stream, const char *buf, size_t len);
 void shim_attach_close_all (Shim *s);
 void shim_attach_pause_input (Shim *s, bool paused);
@@ -157,6 +159,10 @@ struct Shim
   int exit_code;
 };
 
+/* g_unix_fd_add, but the source is not blocked while it is dispatched: GLib
+ * blocks by removing and re-adding the fd, two eventfd wakeups per
+ * dispatch.  The shim never iterates the loop from a callback. */
+guint shim_fd_add (int fd, GIOCondition cond, GUnixFDSourceFunc func, gpointer data);
 void shim_stdin_flush (Shim *s);
 void shim_stdin_shutdown (Shim *s);
 void shim_resize (Shim *s, int rows, int cols);
