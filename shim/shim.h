@@ -40,7 +40,7 @@ typedef struct
   char **log_paths;
   int64_t log_size_max;
   char *log_tag; char **log_labels;
-  char *log_level; bool syslog; bool no_sync_log;
+  char *log_level; int msg_level; bool syslog; bool no_sync_log;
   /* exit */
   char *exit_command; char **exit_command_args; int64_t exit_delay;
   int64_t timeout;
@@ -58,6 +58,21 @@ typedef struct
 void shim_options_clear (ShimOptions *o);
 /* Parses argv (modifies it).  false with a one-line error on bad usage. */
 bool shim_options_parse (ShimOptions *o, int *argc, char ***argv, GError **error);
+
+/* ---- the shim's own messages (messages.c): --log-level, stderr, --syslog */
+enum { SHIM_MSG_ERROR, SHIM_MSG_WARNING, SHIM_MSG_INFO, SHIM_MSG_DEBUG, SHIM_MSG_TRACE };
+typedef struct
+{
+  int level;          /* SHIM_MSG_*: messages above it are dropped */
+  bool syslog;
+  char cid[21];       /* conmon prints at most 20 characters of it */
+  int fd;             /* syslog socket, connected at the first message */
+} ShimMessages;
+/* conmon's level names (case-insensitive; NULL = warning). */
+bool shim_messages_parse_level (const char *name, int *ret, GError **error);
+/* Routes GLib's log (g_critical..g_debug) through m. */
+void shim_messages_setup (ShimMessages *m, int level, bool use_syslog, const char *cid);
+void shim_messages_close (ShimMessages *m);
 
 /* ---- logging (log.c) */
 typedef struct ShimLogSink ShimLogSink;
@@ -131,6 +146,7 @@ typedef struct AttachClient AttachClient;
 struct Shim
 {
   ShimOptions *o;
+  ShimMessages messages;
   GMainLoop *loop;
   ShimLogs logs;
   ShimOom oom;

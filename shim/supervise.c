@@ -355,6 +355,8 @@ container_exited (Shim *s, int status)
     s->exit_code = 128 + WTERMSIG (status);
   else
     s->exit_code = 255;
+  g_info ("container pid %d exited, status %d%s", (int) s->container_pid, s->exit_code,
+          s->timed_out ? " (--timeout)" : "");
   /* Everything the container wrote reaches the log before the exit file,
    * and every attach client that connected before. */
   shim_attach_accept_pending (s);
@@ -397,6 +399,10 @@ runtime_failed (Shim *s, const char *why)
       n = read (s->stderr_fd, buf, sizeof buf - 1);
     }
   g_autofree char *msg = n > 0 ? g_strndup (buf, (gsize) n) : g_strdup (why);
+  size_t ml = strlen (msg);
+  while (ml > 0 && msg[ml - 1] == '\n')
+    ml--;
+  g_critical ("runtime failed: %.*s", (int) ml, msg);
   shim_sync_send (s, s->sync_fd, "pid", -1, msg);
   s->exit_code = 1;
   s->runtime_failed = true;
@@ -438,6 +444,7 @@ runtime_exited (Shim *s, int status)
   g_autoptr (GError) err = NULL;
   if (!shim_oom_watch (&s->oom, s->container_pid, &err))
     g_debug ("oom: %s", err->message);
+  g_info ("container created, pid %d", (int) pid);
   shim_sync_send (s, s->sync_fd, "pid", pid, NULL);
   watch_output (s);
   /* Setup garbage (option parsing, the runtime's argv...) is freed: give the
@@ -528,7 +535,9 @@ shim_run_exit_command (Shim *s, const sigset_t *orig_mask)
   int code = s->exit_code;
   if (o->exit_command == NULL)
     return code;
+  g_info ("running the exit command %s", o->exit_command);
   prctl (PR_SET_CHILD_SUBREAPER, 0);
+  shim_messages_close (&s->messages);
   berth_close_fds_from (3);
   pid_t pid = fork ();
   if (pid == 0)
