@@ -45,13 +45,13 @@ container_unwatch_running (Container *c)
   g_clear_handle_id (&c->oom_src, g_source_remove);
   berth_close_fdp (&c->pidfd);
   berth_close_fdp (&c->oom_efd);
-  berth_close_fdp (&c->netdev_fd);
   unwatch (m, &c->mem_events_wd);
   unwatch (m, &c->cg_events_wd);
   for (guint i = 0; c->config_wds && i < c->config_wds->len; i++)
     unwatch (m, &g_array_index (c->config_wds, int, i));
   g_clear_pointer (&c->config_wds, g_array_unref);
-  g_clear_pointer (&c->reader, berth_stats_reader_free);
+  c->reader = NULL;
+  g_clear_pointer (&c->stats, berth_stats_source_free);
   g_clear_pointer (&c->cgroup, berth_cgroup_free);
 }
 
@@ -103,24 +103,7 @@ oom_eventfd_fired (Container *c)
 bool
 monitor_container_sample (Container *c, GString *out)
 {
-  if (c->reader == NULL)
-    return false;
-  gsize start = out->len;
-  g_string_append (out, "{\"type\":\"stats\",\"id\":");
-  berth_json_string (out, c->id);
-  g_string_append (out, ",\"data\":{");
-  if (!berth_stats_reader_append_json (c->reader, out, NULL))
-    {
-      g_string_truncate (out, start);
-      return false;
-    }
-  g_string_append (out, ",\"network_interfaces\":");
-  if (c->own_netns)
-    monitor_append_netdev (out, &c->netdev_fd, c->pid);
-  else
-    g_string_append (out, "null");
-  g_string_append (out, "}}\n");
-  return true;
+  return c->stats != NULL && berth_stats_source_append_line (c->stats, c->id, out, NULL);
 }
 
 /* The init exited (or the cgroup emptied, or the container is going): report
@@ -191,15 +174,6 @@ watch_config_file (int fd, gpointer data)
   return wd;
 }
 
-static bool
-has_own_netns (Monitor *m, pid_t pid)
-{
-  char path[64];
-  struct stat st;
-  g_snprintf (path, sizeof path, "/proc/%d/ns/net", (int) pid);
-  return stat (path, &st) == 0 && st.st_ino != m->self_netns;
-}
-
 /* Read ROOT/ID/state.json; when the init is alive, start watching it. */
 static void
 container_load (Container *c)
@@ -211,22 +185,22 @@ container_load (Container *c)
   if (dir_fd < 0)
     return;
   g_autoptr (BerthContainerState) st = berth_state_read (dir_fd, NULL);
-  if (st == NULL || st->pid <= 0 || st->cgroup == NULL)
+  if (st == NULL || st->pid <= 0)
     return;
   berth_autofd int pidfd = berth_pidfd_open_checked (st->pid, st->pid_start_time);
   if (pidfd < 0)
     return;
-  g_autoptr (BerthCgroup) cg = berth_cgroup_deserialize (st->cgroup, NULL);
-  if (cg == NULL)
+  /* No cgroup (rootless without delegation): the /proc subset, no OOM events. */
+  g_autoptr (BerthCgroup) cg = st->cgroup ? berth_cgroup_deserialize (st->cgroup, NULL) : NULL;
+  if (st->cgroup != NULL && cg == NULL)
     return;
-  g_autoptr (BerthStatsReader) reader = berth_stats_reader_new (cg, NULL);
-  if (reader == NULL)
+  g_autoptr (BerthStatsSource) stats = berth_stats_source_new (st->pid, cg, NULL);
+  if (stats == NULL)
     return;
-  c->pid = st->pid;
-  c->own_netns = has_own_netns (m, st->pid);
   c->running = true;
-  c->oom_kills = berth_stats_reader_oom_kills (reader);
-  if (berth_cgroup_get_mode (cg) == BERTH_CGROUP_V2)
+  c->reader = berth_stats_source_reader (stats);
+  c->oom_kills = c->reader ? berth_stats_reader_oom_kills (c->reader) : -1;
+  if (cg != NULL && berth_cgroup_get_mode (cg) == BERTH_CGROUP_V2)
     {
       const char *dir = berth_cgroup_dir (cg, NULL);
       g_autofree char *me = g_build_filename (dir, "memory.events", NULL);
@@ -234,7 +208,7 @@ container_load (Container *c)
       c->mem_events_wd = add_watch (m, me, IN_MODIFY, c);
       c->cg_events_wd = add_watch (m, ce, IN_MODIFY, c);
     }
-  else
+  else if (cg != NULL)
     {
       bool is_eventfd = false;
       c->oom_efd = berth_cgroup_oom_fd (cg, &is_eventfd, NULL);
@@ -245,8 +219,9 @@ container_load (Container *c)
         }
     }
   c->cgroup = g_steal_pointer (&cg);
-  c->reader = g_steal_pointer (&reader);
-  berth_stats_reader_set_config_watch (c->reader, watch_config_file, c);
+  c->stats = g_steal_pointer (&stats);
+  if (c->reader != NULL)
+    berth_stats_reader_set_config_watch (c->reader, watch_config_file, c);
   c->pidfd = berth_steal_fd (&pidfd);
   c->pidfd_src = g_unix_fd_add (c->pidfd, G_IO_IN, on_pidfd, c);
 }
@@ -259,7 +234,7 @@ container_add (Monitor *m, const char *id)
   Container *c = g_new0 (Container, 1);
   c->m = m;
   c->id = g_strdup (id);
-  c->pidfd = c->oom_efd = c->netdev_fd = -1;
+  c->pidfd = c->oom_efd = -1;
   c->dir_wd = c->mem_events_wd = c->cg_events_wd = -1;
   g_autofree char *dir = g_build_filename (m->root, id, NULL);
   c->dir_wd = add_watch (m, dir, DIR_MASK, c);
@@ -385,9 +360,6 @@ on_inotify (int fd, GIOCondition cond, gpointer data)
 bool
 monitor_containers_start (Monitor *m, GError **error)
 {
-  struct stat st;
-  if (stat ("/proc/self/ns/net", &st) == 0)
-    m->self_netns = st.st_ino;
   m->containers = g_hash_table_new (g_str_hash, g_str_equal);
   m->wds = g_hash_table_new (g_direct_hash, g_direct_equal);
   m->inotify_fd = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);

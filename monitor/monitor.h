@@ -22,11 +22,9 @@ typedef struct
   char *id;
   int dir_wd;                  /* inotify watch on ROOT/ID, -1 */
   bool running;                /* init alive and watched */
-  pid_t pid;
-  bool own_netns;              /* network_interfaces are meaningful */
-  int netdev_fd;               /* /proc/PID/net/dev, -1 */
-  BerthCgroup *cgroup;
-  BerthStatsReader *reader;
+  BerthCgroup *cgroup;         /* NULL: the container has none (rootless) */
+  BerthStatsSource *stats;
+  BerthStatsReader *reader;    /* the cgroup part of stats, NULL without a cgroup */
   int pidfd;
   guint pidfd_src;
   int oom_efd;                 /* v1/hybrid: eventfd on memory.oom_control */
@@ -64,7 +62,6 @@ struct Monitor
   GHashTable *wds;             /* wd -> Container* (dir, memory.events, cgroup.events) */
   GPtrArray *clients;          /* Client* */
   GString *scratch;
-  ino_t self_netns;
   int exit_code;
 };
 
@@ -86,8 +83,3 @@ void monitor_broadcast (Monitor *m, Container *c, const char *line, gsize len);
 void monitor_container_ended (Monitor *m, Container *c);
 /* Re-evaluate the idle grace timer (no clients -> exit after grace). */
 void monitor_check_idle (Monitor *m);
-
-/* netdev.c: network_interfaces from /proc/PID/net/dev (appends the JSON
- * value: an array, or null when unreadable).  *fdp caches the open file
- * (-1: open it now); the caller closes it when the container ends. */
-void monitor_append_netdev (GString *out, int *fdp, pid_t pid);

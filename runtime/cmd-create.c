@@ -61,7 +61,9 @@ parse_create_args (const char *command, bool is_run, int *argc, char ***argv, Cr
     return false;
   if (a->preserve_fds < 0)
     return berth_fail (error, "--preserve-fds: must not be negative");
-  a->bundle = cli_absolute_path (a->bundle ? a->bundle : ".");
+  char *bundle = cli_absolute_path (a->bundle ? a->bundle : ".");
+  g_free (a->bundle);
+  a->bundle = bundle;
   if (a->console_socket)
     {
       char *abs = cli_absolute_path (a->console_socket);

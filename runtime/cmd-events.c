@@ -1,9 +1,15 @@
 /* events: runc-compatible stats and OOM events, relayed from the
- * berth-monitor serving the state root (started here when there is none). */
+ * berth-monitor serving the state root (started here when there is none).
+ * One exception: `--stats ID` with no monitor running reads its one sample
+ * here, with the monitor's own sampling code (shared/cgroup-stats*), rather
+ * than starting a monitor for a single read. */
 #include "cli.h"
 
+#include "cgroup-stats.h"
 #include "error.h"
 #include "monitor-proto.h"
+#include "proc.h"
+#include "state.h"
 #include "util.h"
 
 #include <errno.h>
@@ -122,6 +128,30 @@ sleep_ms (unsigned ms)
   nanosleep (&ts, NULL);
 }
 
+/* `--stats ID` without a monitor: the sample the monitor would send. */
+static bool
+stats_in_process (int root_fd, const char *id, GError **error)
+{
+  berth_autofd int dir_fd = berth_state_dir_open (root_fd, id, error);
+  if (dir_fd < 0)
+    return false;
+  g_autoptr (BerthContainerState) st = berth_state_read (dir_fd, error);
+  if (st == NULL)
+    return false;
+  if (st->pid <= 0 || !berth_proc_is_alive (st->pid, st->pid_start_time))
+    return berth_fail_code (error, EINVAL, "events: container \"%s\" is not running", id);
+  g_autoptr (BerthCgroup) cg = st->cgroup ? berth_cgroup_deserialize (st->cgroup, error) : NULL;
+  if (st->cgroup != NULL && cg == NULL)
+    return false;
+  g_autoptr (BerthStatsSource) src = berth_stats_source_new (st->pid, cg, error);
+  g_autoptr (GString) line = g_string_sized_new (4096);
+  if (src == NULL || !berth_stats_source_append_line (src, id, line, error))
+    return g_prefix_error (error, "events: "), false;
+  if (!berth_write_all (STDOUT_FILENO, line->str, line->len) && errno != EPIPE)
+    return berth_fail_errno (error, errno, "events: write to stdout");
+  return true;
+}
+
 /* Send the request and relay the answer to stdout.  Returns 1 done, 0 the
  * monitor went away before accepting (ask again), -1 error. */
 static int
@@ -218,6 +248,8 @@ cmd_events (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
   for (int attempt = 0; attempt < START_ATTEMPTS; attempt++)
     {
       berth_autofd int fd = connect_monitor (root_fd);
+      if (fd < 0 && req.once && req.id != NULL)
+        return stats_in_process (root_fd, req.id, error) ? 0 : 1;
       if (fd < 0)
         {
           char st = 0;

@@ -123,6 +123,38 @@ apply_flags (BerthProcess *p, ExecArgs *a, int argc, char **argv, GError **error
   return true;
 }
 
+/* runc's --cgroup: one PATH (every hierarchy), or CONTROLLER[,CONTROLLER]:PATH
+ * entries, as controller -> path ("" for the plain PATH). */
+static GHashTable *
+parse_sub_cgroups (char **args, GError **error)
+{
+  g_autoptr (GHashTable) subs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (char **a = args; a && *a; a++)
+    {
+      g_auto (GStrv) parts = g_strsplit (*a, ":", 3);
+      if (parts[0] == NULL || (parts[1] != NULL && parts[2] != NULL))
+        return berth_fail (error, "exec: --cgroup \"%s\": expected PATH or CONTROLLER[,CONTROLLER]:PATH", *a), NULL;
+      if (parts[1] == NULL)
+        {
+          if (g_strv_length (args) != 1)
+            return berth_fail (error, "exec: --cgroup \"%s\": with several --cgroup each needs a CONTROLLER: prefix", *a), NULL;
+          g_hash_table_insert (subs, g_strdup (""), g_strdup (parts[0]));
+          continue;
+        }
+      g_auto (GStrv) controllers = g_strsplit (parts[0], ",", -1);
+      for (char **c = controllers; *c; c++)
+        {
+          const char *seen = g_hash_table_lookup (subs, *c);
+          if (**c == '\0')
+            return berth_fail (error, "exec: --cgroup \"%s\": empty controller name", *a), NULL;
+          if (seen != NULL && strcmp (seen, parts[1]) != 0)
+            return berth_fail (error, "exec: --cgroup: controller \"%s\" given two paths", *c), NULL;
+          g_hash_table_insert (subs, g_strdup (*c), g_strdup (parts[1]));
+        }
+    }
+  return g_steal_pointer (&subs);
+}
+
 int
 cmd_exec (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
 {
@@ -142,7 +174,7 @@ cmd_exec (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
     { "no-new-privs", 0, 0, G_OPTION_ARG_NONE, &a.no_new_privs, "set no_new_privs", NULL },
     { "cap", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &a.caps, "add a capability", "CAP" },
     { "preserve-fds", 0, 0, G_OPTION_ARG_INT, &a.preserve_fds, "pass N more fds (3..3+N-1)", "N" },
-    { "cgroup", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.cgroups, "run in a sub-cgroup of the container", "PATH" },
+    { "cgroup", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.cgroups, "run in a sub-cgroup of the container's cgroup (every hierarchy, or per controller)", "[CONTROLLER[,CONTROLLER]:]PATH" },
     { "ignore-paused", 0, 0, G_OPTION_ARG_NONE, &a.ignore_paused, "allow exec in a paused container", NULL },
     { NULL }
   };
@@ -154,6 +186,9 @@ cmd_exec (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
     return berth_fail (error, "exec: missing command (or --process FILE)"), 1;
   if (a.preserve_fds < 0)
     return berth_fail (error, "exec: --preserve-fds: must not be negative"), 1;
+  g_autoptr (GHashTable) sub_cgroups = a.cgroups ? parse_sub_cgroups (a.cgroups, error) : NULL;
+  if (a.cgroups != NULL && sub_cgroups == NULL)
+    return 1;
 
   __attribute__ ((cleanup (berth_container_close))) BerthContainer c;
   if (!berth_container_open (g, argv[1], false, &c, error))
@@ -194,7 +229,7 @@ cmd_exec (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
     .detach = a.detach,
     .ignore_paused = a.ignore_paused,
     .preserve_fds = a.preserve_fds,
-    .sub_cgroup = a.cgroups ? a.cgroups[0] : NULL,
+    .sub_cgroups = sub_cgroups,
   };
   int code = berth_container_exec (g, &opts, spec, &c, error);
   return code < 0 ? 1 : code;

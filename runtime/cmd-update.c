@@ -331,7 +331,7 @@ cmd_update (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
     return g_prefix_error (error, "update: "), 1;
 
   g_autofree char *out = json_to_string (root, FALSE);
-  if (!berth_atomic_write (c.dir_fd, "config.json", out, strlen (out), 0600, error))
+  if (!berth_runtime_file_write (c.dir_fd, "config.json", out, strlen (out), 0600, error))
     return g_prefix_error (error, "update: record the new resources: "), 1;
   return 0;
 }

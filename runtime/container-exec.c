@@ -1,6 +1,20 @@
 /* exec: clone a child into the container's namespaces (joined through
- * /proc/PID/ns of the init, pinned by a pidfd), its cgroup, with the
- * process's attributes and the container's seccomp profile. */
+ * /proc/PID/ns of the init, pinned by a pidfd), its cgroup (or a sub-cgroup
+ * of it: --cgroup), with the process's attributes and the container's
+ * seccomp profile.
+ *
+ * The child is cloned as posix_spawn does it: CLONE_VM | CLONE_VFORK on a
+ * stack of its own.  No page tables are copied, and the child runs at once
+ * on this CPU while we sleep until its first execve (the trampoline) -- on
+ * this shared 2-core VM a forked child waited several ms for a CPU and for
+ * our go-ahead.  So the child needs nothing from us before it execs: it
+ * places itself in its cgroup (writing "0" to cgroup.procs, before it joins
+ * the container's mount and cgroup namespaces) and only *sends* messages
+ * (errors, the pty master), which wait in the socket until we read them.
+ * The one exception is a seccomp listenerPath: after its filter is loaded a
+ * syscall may block until the agent answers, and the agent only gets the
+ * notify fd from us -- that child is cloned as a plain fork, running beside
+ * us.  Either way it shares nothing writable with us after its execve. */
 #include "container.h"
 
 #include "cgroup.h"
@@ -24,6 +38,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -54,6 +69,7 @@ typedef struct
   int ns_fds[G_N_ELEMENTS (exec_namespaces)];
   int console_socket_fd;
   int exec_trampoline_fd;          /* sealed memfd, see exe-protect.h (CVE-2019-5736) */
+  BerthCgroup *cgroup;             /* the container's cgroup or the --cgroup sub-cgroup; NULL: none */
   GBytes *seccomp_program;         /* compiled before clone, NULL without linux.seccomp */
 } ExecContext;
 
@@ -104,15 +120,18 @@ find_in_path (const char *arg0, char **env)
   return g_strdup (arg0);
 }
 
-G_GNUC_NORETURN static void
-exec_child (ExecContext *ctx)
+static int
+exec_child (void *arg)
 {
+  ExecContext *ctx = arg;
   g_autoptr (GError) error = NULL;
   BerthProcess *process = ctx->spec->process;
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (!sync_expect (ctx->sync_fd, SYNC_GO, NULL, &error))
-    _exit (1);
+  /* Into the cgroup before anything of the container is joined (the paths
+   * are the host's), and before any user code runs. */
+  if (ctx->cgroup != NULL && !berth_cgroup_enter (ctx->cgroup, 0, &error))
+    goto fail;
   for (size_t i = 0; i < G_N_ELEMENTS (exec_namespaces); i++)
     {
       BerthNamespaceKind kind = exec_namespaces[i].kind;
@@ -218,6 +237,28 @@ fail:
   _exit (1);
 }
 
+#define EXEC_CHILD_STACK (1024 * 1024)
+
+/* Clone exec_child (see the top of this file); returns its pid and sets
+ * *ret_pidfd, or -1 with errno. */
+static pid_t
+clone_exec_child (ExecContext *ctx, bool share_vm, int *ret_pidfd)
+{
+  /* A stack of its own (needed with CLONE_VM), with a guard page below. */
+  char *stack = mmap (NULL, EXEC_CHILD_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED)
+    return -1;
+  mprotect (stack, 4096, PROT_NONE);
+  int flags = CLONE_PIDFD | SIGCHLD | (share_vm ? CLONE_VM | CLONE_VFORK : 0);
+  pid_t pid = clone (exec_child, stack + EXEC_CHILD_STACK, flags, ctx, ret_pidfd);
+  int saved = errno;
+  /* With CLONE_VFORK the child has exec'd or died by now; without, it has
+   * its own copy of the mapping. */
+  munmap (stack, EXEC_CHILD_STACK);
+  errno = saved;
+  return pid;
+}
+
 int
 berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, BerthSpec *spec,
                       const BerthContainer *c, GError **error)
@@ -269,6 +310,15 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
   g_autoptr (BerthCgroup) cgroup = st->cgroup ? berth_cgroup_deserialize (st->cgroup, error) : NULL;
   if (st->cgroup != NULL && cgroup == NULL)
     return -1;
+  g_autoptr (BerthCgroup) sub_cgroup = NULL;
+  if (opts->sub_cgroups != NULL)
+    {
+      if (cgroup == NULL)
+        return berth_fail (error, "exec: --cgroup: container \"%s\" has no cgroup", st->id), -1;
+      if ((sub_cgroup = berth_cgroup_sub (cgroup, opts->sub_cgroups, error)) == NULL)
+        return g_prefix_error (error, "exec: "), -1;
+    }
+  ctx.cgroup = sub_cgroup ? sub_cgroup : cgroup;
 
   int pair[2];
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
@@ -278,12 +328,10 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
   berth_autofd int sigfd = opts->detach ? -1 : berth_supervise_signals ();
 
   int pidfd = -1;
-  struct clone_args args = { .flags = CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd, .exit_signal = SIGCHLD };
-  long pid = syscall (SYS_clone3, &args, sizeof args);
+  bool listener = seccomp != NULL && seccomp->listenerPath != NULL;
+  pid_t pid = clone_exec_child (&ctx, !listener, &pidfd);
   if (pid < 0)
-    return berth_fail_errno (error, errno, "exec: clone3"), -1;
-  if (pid == 0)
-    exec_child (&ctx);
+    return berth_fail_errno (error, errno, "exec: clone"), -1;
   berth_autofd int child_pidfd = pidfd;
   close (ctx.sync_fd);
   for (size_t i = 0; i < G_N_ELEMENTS (ctx.ns_fds); i++)
@@ -291,10 +339,6 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
   berth_close_fdp (&ctx.console_socket_fd);
   berth_close_fdp (&exec_trampoline_fd);
 
-  if (cgroup != NULL && !berth_cgroup_enter (cgroup, (pid_t) pid, error))
-    goto kill_child;
-  if (!sync_send (sync_fd, SYNC_GO, NULL, error))
-    goto kill_child;
 
   for (;;)
     {
@@ -314,7 +358,7 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
         {
           berth_autofd int notify_fd = berth_recv_fd (sync_fd, NULL, error);
           g_autofree char *state_json = berth_state_oci_json (st, BERTH_STATUS_RUNNING, false);
-          if (notify_fd < 0 || !berth_seccomp_notify_send (seccomp, notify_fd, (pid_t) pid, state_json, error))
+          if (notify_fd < 0 || !berth_seccomp_notify_send (seccomp, notify_fd, pid, state_json, error))
             goto kill_child;
         }
     }
@@ -324,8 +368,8 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
       g_autofree char *base = g_path_get_basename (opts->pid_file);
       berth_autofd int dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       char text[32];
-      int n = snprintf (text, sizeof text, "%ld", pid);
-      if (dir_fd < 0 || !berth_atomic_write (dir_fd, base, text, (size_t) n, 0644, error))
+      int n = snprintf (text, sizeof text, "%d", (int) pid);
+      if (dir_fd < 0 || !berth_runtime_file_write (dir_fd, base, text, (size_t) n, 0644, error))
         {
           if (dir_fd < 0)
             berth_fail_errno (error, errno, "--pid-file %s", opts->pid_file);
@@ -334,10 +378,10 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
     }
   if (opts->detach)
     return 0;
-  return berth_supervise ((pid_t) pid, child_pidfd, console_master, sigfd);
+  return berth_supervise (pid, child_pidfd, console_master, sigfd);
 
 kill_child:
-  kill ((pid_t) pid, SIGKILL);
-  waitpid ((pid_t) pid, NULL, 0);
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
   return -1;
 }

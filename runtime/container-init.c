@@ -249,6 +249,10 @@ berth_container_init (BerthInitContext *ctx)
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   close_inherited_fds (ctx);
 
+  /* In our cgroup before anything else (paths are the host's: nothing of
+   * the container is joined yet). */
+  if (ctx->enter_cgroup != NULL && !berth_cgroup_enter (ctx->enter_cgroup, 0, &error))
+    init_fail (ctx->sync_fd, false, error);
   g_autofree char *state_json = NULL;
   if (!sync_expect (ctx->sync_fd, SYNC_GO, &state_json, &error))
     _exit (1);

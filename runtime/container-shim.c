@@ -43,22 +43,30 @@ find_shim (GError **error)
 }
 
 G_GNUC_NORETURN static void
+report_failure (int report_fd, const GError *error)
+{
+  const char *msg = error ? error->message : "container state missing";
+  berth_write_all (report_fd, msg, strlen (msg));
+  _exit (1);
+}
+
+G_GNUC_NORETURN static void
 shim_child (const BerthGlobalOptions *g, const BerthCreateOptions *opts, bool start, const char *shim, int report_fd)
 {
   g_autoptr (GError) error = NULL;
   BerthCreateOptions child_opts = *opts;
   child_opts.shim = true;
   if (!berth_container_create (g, &child_opts, NULL, &error))
-    goto fail;
+    report_failure (report_fd, error);
   if (start && !berth_container_start (g, opts->id, &error))
     {
       berth_container_delete (g, opts->id, true, NULL);
-      goto fail;
+      report_failure (report_fd, error);
     }
   g_autofree char *state_dir = g_build_filename (g->root, opts->id, NULL);
   __attribute__ ((cleanup (berth_container_close))) BerthContainer c;
   if (!berth_container_open (g, opts->id, false, &c, &error) || c.state == NULL)
-    goto fail;
+    report_failure (report_fd, error);
   g_autofree char *pid = g_strdup_printf ("%d", (int) c.state->pid);
   char *argv[] = { (char *) shim, (char *) "--adopt-pid", pid, (char *) "--cid", (char *) opts->id,
                    (char *) "--state-dir", state_dir, NULL };
@@ -69,9 +77,6 @@ shim_child (const BerthGlobalOptions *g, const BerthCreateOptions *opts, bool st
   /* The container exists but nobody supervises it: it stays runnable and
    * deletable like a runc container; say so loudly. */
   dprintf (STDERR_FILENO, "berth: exec %s: %s (container %s has no supervisor)\n", shim, g_strerror (errno), opts->id);
-  _exit (1);
-fail:
-  berth_write_all (report_fd, error->message, strlen (error->message));
   _exit (1);
 }
 

@@ -1,5 +1,6 @@
 /* The container lifecycle as the CLI commands use it. */
 #pragma once
+#include "cgroup.h"
 #include "spec.h"
 #include "state.h"
 #include <glib.h>
@@ -52,6 +53,7 @@ typedef struct
   int exec_trampoline_fd;         /* sealed memfd, see exe-protect.h (CVE-2019-5736) */
   GBytes *seccomp_program;        /* linux.seccomp compiled by the parent, NULL without */
   bool unprivileged_userns;       /* new user ns, caller not root: dumpable until createRuntime hooks ran */
+  BerthCgroup *enter_cgroup;      /* the init places itself here first thing (see container-create.c); NULL: the parent does */
 } BerthInitContext;
 
 /* Runs in the cloned child; never returns (execve or _exit). */
@@ -96,7 +98,7 @@ typedef struct
   bool detach;
   bool ignore_paused;
   int preserve_fds;
-  const char *sub_cgroup;         /* --cgroup: a sub-cgroup of the container, or NULL */
+  GHashTable *sub_cgroups;        /* --cgroup: controller ("" = all) -> path below the container's cgroup; NULL */
 } BerthExecOptions;
 
 /* Returns the exit code of the process (foreground) or 0 (detached);

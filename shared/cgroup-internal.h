@@ -32,6 +32,10 @@ bool berth_cgroup_write (const char *dir, const char *file, const char *value,
                          const char *field, GError **error);
 /* Read dir/file, trailing newline stripped; NULL with errno set. */
 char *berth_cgroup_read (const char *dir, const char *file);
+/* Writes cpu.cpus / cpu.mems (when set) to DIR's cpuset.cpus / cpuset.mems (same names on v1 and v2). */
+bool berth_cgroup_write_cpuset (const char *dir, const BerthCpu *cpu, GError **error);
+/* Whether WORD is one of the SEPS-separated words of LIST (NULL = empty). */
+bool berth_cgroup_word_in_list (const char *list, const char *word, const char *seps);
 bool berth_cgroup_file_exists (const char *dir, const char *file);
 
 /* Controllers listed in dir/cgroup.controllers (v2). */

@@ -175,9 +175,7 @@ apply_cpu (BerthCgroup *cg, const BerthCpu *c, GError **error)
       const char *cs = berth_cgroup_v1_dir (cg, "cpuset");
       if (!require_dir (cs, "cpuset", F ("cpu.cpus"), error))
         return false;
-      if (c->cpus && *c->cpus && !berth_cgroup_write (cs, "cpuset.cpus", c->cpus, F ("cpu.cpus"), error))
-        return false;
-      if (c->mems && *c->mems && !berth_cgroup_write (cs, "cpuset.mems", c->mems, F ("cpu.mems"), error))
+      if (!berth_cgroup_write_cpuset (cs, c, error))
         return false;
     }
   return true;

@@ -14,20 +14,13 @@
 #define UNIFIED_ROOT "/sys/fs/cgroup/unified"
 
 static bool
-in_list (const char *list, const char *word)
-{
-  g_auto (GStrv) words = g_strsplit_set (list ? list : "", " \n", -1);
-  return g_strv_contains ((const char *const *) words, word);
-}
-
-static bool
 enable_in (const char *dir, const char *const *controllers)
 {
   g_autofree char *avail = berth_cgroup_read (dir, "cgroup.controllers");
   g_autofree char *enabled = berth_cgroup_read (dir, "cgroup.subtree_control");
   g_autoptr (GString) want = g_string_new (NULL);
   for (const char *const *c = controllers; c && *c; c++)
-    if (**c && in_list (avail, *c) && !in_list (enabled, *c))
+    if (**c && berth_cgroup_word_in_list (avail, *c, " \n") && !berth_cgroup_word_in_list (enabled, *c, " \n"))
       g_string_append_printf (want, "%s+%s", want->len ? " " : "", *c);
   if (want->len == 0)
     return true;
@@ -157,11 +150,7 @@ apply_cpu (const char *dir, const BerthCpu *c, GError **error)
     }
   if (burst_pending && !berth_cgroup_write (dir, "cpu.max.burst", burst, F ("cpu.burst"), error))
     return false;
-  if (c->cpus && *c->cpus && !berth_cgroup_write (dir, "cpuset.cpus", c->cpus, F ("cpu.cpus"), error))
-    return false;
-  if (c->mems && *c->mems && !berth_cgroup_write (dir, "cpuset.mems", c->mems, F ("cpu.mems"), error))
-    return false;
-  return true;
+  return berth_cgroup_write_cpuset (dir, c, error);
 }
 
 static bool

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -54,16 +55,28 @@ berth_cgroup_write (const char *dir, const char *file, const char *value,
 }
 
 bool
+berth_cgroup_write_cpuset (const char *dir, const BerthCpu *cpu, GError **error)
+{
+  if (cpu->cpus && *cpu->cpus
+      && !berth_cgroup_write (dir, "cpuset.cpus", cpu->cpus, ".linux.resources.cpu.cpus", error))
+    return false;
+  if (cpu->mems && *cpu->mems
+      && !berth_cgroup_write (dir, "cpuset.mems", cpu->mems, ".linux.resources.cpu.mems", error))
+    return false;
+  return true;
+}
+
+bool
 berth_cgroup_file_exists (const char *dir, const char *file)
 {
   g_autofree char *path = g_build_filename (dir, file, NULL);
   return access (path, F_OK) == 0;
 }
 
-static bool
-word_in_list (const char *list, const char *word, const char *seps)
+bool
+berth_cgroup_word_in_list (const char *list, const char *word, const char *seps)
 {
-  g_auto (GStrv) words = g_strsplit_set (list, seps, -1);
+  g_auto (GStrv) words = g_strsplit_set (list ? list : "", seps, -1);
   for (char **w = words; *w; w++)
     if (strcmp (*w, word) == 0)
       return true;
@@ -74,7 +87,7 @@ bool
 berth_cgroup_v2_has_controller (const char *dir, const char *controller)
 {
   g_autofree char *list = berth_cgroup_read (dir, "cgroup.controllers");
-  return list != NULL && word_in_list (list, controller, " \n");
+  return list != NULL && berth_cgroup_word_in_list (list, controller, " \n");
 }
 
 static void
@@ -83,6 +96,29 @@ sleep_ms (unsigned ms)
   struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
   while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
     ;
+}
+
+/* The sub-cgroups (subdirectories) of dir, from readdir's d_type: no stat
+ * per control file (a v1 memory cgroup has ~30).  Empty when dir is gone. */
+static GPtrArray *
+sub_cgroups (const char *dir)
+{
+  GPtrArray *subs = g_ptr_array_new_with_free_func (g_free);
+  DIR *d = opendir (dir);
+  if (d == NULL)
+    return subs;
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      struct stat st;
+      if (de->d_type == DT_DIR
+          || (de->d_type == DT_UNKNOWN && fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR (st.st_mode)))
+        g_ptr_array_add (subs, g_build_filename (dir, de->d_name, NULL));
+    }
+  closedir (d);
+  return subs;
 }
 
 /* ------------------------------------------------------------------ */
@@ -229,7 +265,7 @@ find_v1_mount (GPtrArray *mounts, const char *controllers)
         continue;
       bool all = true;
       for (char **w = want; *w && all; w++)
-        all = word_in_list (m->options, *w, ",");
+        all = berth_cgroup_word_in_list (m->options, *w, ",");
       if (!all)
         continue;
       if (found == NULL || (strcmp (m->root, "/") == 0 && strcmp (found->root, "/") != 0))
@@ -253,7 +289,7 @@ find_v2_mount (GPtrArray *mounts, const char *mountpoint)
 /* Clean a cgroupsPath: refuse "..", drop "." and empty components.
  * Returns "/a/b" for absolute input and "a/b" for relative input. */
 static char *
-clean_cgroups_path (const char *path, GError **error)
+clean_cgroups_path (const char *path, const char *field, GError **error)
 {
   bool absolute = path[0] == '/';
   g_auto (GStrv) parts = g_strsplit (path, "/", -1);
@@ -264,7 +300,7 @@ clean_cgroups_path (const char *path, GError **error)
         continue;
       if (strcmp (*p, "..") == 0)
         {
-          berth_fail (error, ".linux.cgroupsPath: \"%s\" must not contain \"..\"", path);
+          berth_fail (error, "%s: \"%s\" must not contain \"..\"", field, path);
           return NULL;
         }
       if (absolute || out->len > 0)
@@ -273,7 +309,7 @@ clean_cgroups_path (const char *path, GError **error)
     }
   if (out->len == 0)
     {
-      berth_fail (error, ".linux.cgroupsPath: \"%s\" names no cgroup below the root", path);
+      berth_fail (error, "%s: \"%s\" names no cgroup below the root", field, path);
       return NULL;
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
@@ -328,7 +364,7 @@ berth_cgroup_v1_dir (const BerthCgroup *cg, const char *controller)
   for (guint i = 0; i < cg->v1->len; i++)
     {
       const BerthCgroupV1Dir *d = cg->v1->pdata[i];
-      if (word_in_list (d->controllers, controller, ","))
+      if (berth_cgroup_word_in_list (d->controllers, controller, ","))
         return d->dir;
     }
   return NULL;
@@ -367,7 +403,7 @@ berth_cgroup_resolve (const char *cgroups_path, const char *id, GError **error)
       berth_fail (error, ".linux.cgroupsPath: empty and no container id");
       return NULL;
     }
-  g_autofree char *inner = clean_cgroups_path (raw, error);
+  g_autofree char *inner = clean_cgroups_path (raw, ".linux.cgroupsPath", error);
   if (inner == NULL)
     return NULL;
   g_autoptr (GPtrArray) mounts = read_cgroup_mounts (error);
@@ -473,7 +509,7 @@ create_dirs (BerthCgroup *cg, bool rootless, GPtrArray *created, GError **error)
           g_propagate_error (error, g_steal_pointer (&local));
           return false;
         }
-      if (word_in_list (d->controllers, "cpuset", ",") && !berth_cgroup_v1_prepare_cpuset (d->dir, error))
+      if (berth_cgroup_word_in_list (d->controllers, "cpuset", ",") && !berth_cgroup_v1_prepare_cpuset (d->dir, error))
         return false;
       i++;
     }
@@ -632,6 +668,93 @@ berth_cgroup_enter (BerthCgroup *cg, pid_t pid, GError **error)
   return true;
 }
 
+/* The directory rel below dir (dir itself for NULL); it must exist. */
+static char *
+sub_dir (const char *dir, const char *rel, GError **error)
+{
+  if (rel == NULL)
+    return g_strdup (dir);
+  g_autofree char *path = g_build_filename (dir, rel, NULL);
+  struct stat st;
+  int err = stat (path, &st) < 0 ? errno : S_ISDIR (st.st_mode) ? 0 : ENOTDIR;
+  if (err != 0)
+    {
+      berth_fail_errno (error, err, "--cgroup: no sub-cgroup %s", path);
+      return NULL;
+    }
+  return g_steal_pointer (&path);
+}
+
+/* The relative path for a hierarchy holding these controllers (a comma or
+ * space separated list): its controllers' own entry, else the "" one.
+ * Matched names are added to used. */
+static bool
+pick_sub_path (GHashTable *clean, GHashTable *used, const char *controllers, const char **ret, GError **error)
+{
+  const char *rel = NULL;
+  g_auto (GStrv) names = g_strsplit_set (controllers, ", \n", -1);
+  for (char **n = names; *n; n++)
+    {
+      const char *r = **n ? g_hash_table_lookup (clean, *n) : NULL;
+      if (r == NULL)
+        continue;
+      g_hash_table_add (used, g_strdup (*n));
+      if (rel != NULL && strcmp (rel, r) != 0)
+        return berth_fail (error, "--cgroup: controllers \"%s\" share one hierarchy: give them one path", controllers);
+      rel = r;
+    }
+  *ret = rel ? rel : g_hash_table_lookup (clean, "");
+  return true;
+}
+
+BerthCgroup *
+berth_cgroup_sub (const BerthCgroup *cg, GHashTable *subs, GError **error)
+{
+  g_autoptr (GHashTable) clean = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, subs);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      g_autofree char *c = clean_cgroups_path (value, "--cgroup", error);
+      if (c == NULL)
+        return NULL;
+      /* Always below the container's cgroup: a leading '/' is not the root. */
+      g_hash_table_insert (clean, g_strdup (key), g_strdup (c[0] == '/' ? c + 1 : c));
+    }
+  g_autoptr (GHashTable) used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (BerthCgroup) out = cgroup_new (cg->mode);
+  out->path = g_strdup (cg->path);
+  for (guint i = 0; i < cg->v1->len; i++)
+    {
+      const BerthCgroupV1Dir *d = cg->v1->pdata[i];
+      const char *rel = NULL;
+      BerthCgroupV1Dir *nd = g_new0 (BerthCgroupV1Dir, 1);
+      g_ptr_array_add (out->v1, nd);
+      nd->controllers = g_strdup (d->controllers);
+      if (!pick_sub_path (clean, used, d->controllers, &rel, error) || (nd->dir = sub_dir (d->dir, rel, error)) == NULL)
+        return NULL;
+    }
+  if (cg->unified_dir != NULL)
+    {
+      /* Its controllers are those it lists (hybrid: e.g. hugetlb; v2: all). */
+      g_autofree char *list = berth_cgroup_read (cg->unified_dir, "cgroup.controllers");
+      const char *rel = NULL;
+      if (!pick_sub_path (clean, used, list ? list : "", &rel, error)
+          || (out->unified_dir = sub_dir (cg->unified_dir, rel, error)) == NULL)
+        return NULL;
+    }
+  g_hash_table_iter_init (&it, clean);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    if (*(char *) key != '\0' && !g_hash_table_contains (used, key))
+      {
+        berth_fail_code (error, ENOENT, "--cgroup \"%s:%s\": the container has no \"%s\" cgroup controller",
+                         (char *) key, (char *) g_hash_table_lookup (subs, key), (char *) key);
+        return NULL;
+      }
+  return g_steal_pointer (&out);
+}
+
 /* ------------------------------------------------------------------ */
 /* freeze, pids, kill                                                  */
 
@@ -692,17 +815,10 @@ collect_pids (const char *dir, GArray *pids, GError **error)
           g_array_append_val (pids, p);
         }
     }
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  if (d == NULL)
-    return true;
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *sub = g_build_filename (dir, name, NULL);
-      struct stat st;
-      if (lstat (sub, &st) == 0 && S_ISDIR (st.st_mode) && !collect_pids (sub, pids, error))
-        return false;
-    }
+  g_autoptr (GPtrArray) subs = sub_cgroups (dir);
+  for (guint i = 0; i < subs->len; i++)
+    if (!collect_pids (subs->pdata[i], pids, error))
+      return false;
   return true;
 }
 
@@ -781,20 +897,18 @@ v2_wait_unpopulated (const char *dir, int timeout_ms)
 }
 
 /* rmdir dir and its sub-cgroups, deepest first, retrying EBUSY until the
- * deadline. ENOENT is success. */
+ * deadline. ENOENT is success.  The common case, a leaf, is one rmdir: the
+ * sub-cgroups are only looked for when it fails (EBUSY). */
 static bool
 remove_tree (const char *dir, bool v2, gint64 deadline, GError **error)
 {
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return true;
   {
-    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *sub = g_build_filename (dir, name, NULL);
-        struct stat st;
-        if (lstat (sub, &st) == 0 && S_ISDIR (st.st_mode) && !remove_tree (sub, v2, deadline, error))
-          return false;
-      }
+    g_autoptr (GPtrArray) subs = sub_cgroups (dir);
+    for (guint i = 0; i < subs->len; i++)
+      if (!remove_tree (subs->pdata[i], v2, deadline, error))
+        return false;
   }
   unsigned delay = 1;
   for (;;)

@@ -36,7 +36,16 @@ BerthCgroup *berth_cgroup_create (const char *cgroups_path, const char *id,
 /* An O_PATH|O_DIRECTORY fd of the v2 (or hybrid unified) cgroup, usable with
  * clone3 CLONE_INTO_CGROUP; -1 when there is none. Owned by the cgroup. */
 int berth_cgroup_unified_fd (BerthCgroup *cgroup);
+/* Move pid (0: the calling process) into every directory of the cgroup. */
 bool berth_cgroup_enter (BerthCgroup *cgroup, pid_t pid, GError **error);
+/* `exec --cgroup`: the container's cgroup with each directory replaced by a
+ * sub-cgroup of it.  subs maps a controller name ("memory", "name=systemd";
+ * on v2 any of cgroup.controllers) to a path relative to the container's
+ * cgroup; the key "" applies to every hierarchy without its own entry.
+ * ".." is refused (the process stays inside the container's cgroup), a
+ * leading '/' is still relative, every directory must exist, a controller
+ * the container has no hierarchy for is an error. Nothing is written. */
+BerthCgroup *berth_cgroup_sub (const BerthCgroup *cgroup, GHashTable *subs, GError **error);
 /* v2 only (else a no-op): hand the cgroup to uid:gid, the container's root in
  * its own user namespace, by chowning the directory and cgroup.procs,
  * cgroup.threads and cgroup.subtree_control (cgroups(7) "Delegation"), so a

@@ -162,48 +162,27 @@ spec_get_int64 (SpecCtx *c, JsonObject *o, const char *m, bool required, int64_t
   return spec_get_int64_range (c, o, m, required, INT64_MIN, INT64_MAX, out, has, error);
 }
 
-bool
-spec_get_int32 (SpecCtx *c, JsonObject *o, const char *m, bool required, int32_t *out, bool *has, GError **error)
-{
-  int64_t v = 0;
-  bool h = false;
-  if (!spec_get_int64_range (c, o, m, required, INT32_MIN, INT32_MAX, &v, &h, error))
-    return false;
-  if (h)
-    *out = (int32_t) v;
-  if (has)
-    *has = h;
-  return true;
-}
+/* The fixed-width getters: spec_get_int64_range with the type's bounds, stored narrowed. */
+#define DEFINE_SPEC_GET_BOUNDED(name, type, lo, hi)                                                        \
+  bool name (SpecCtx *c, JsonObject *o, const char *m, bool required, type *out, bool *has, GError **error) \
+  {                                                                                                      \
+    int64_t v = 0;                                                                                       \
+    bool h = false;                                                                                      \
+    if (!spec_get_int64_range (c, o, m, required, (lo), (hi), &v, &h, error))                            \
+      return false;                                                                                      \
+    if (h)                                                                                               \
+      *out = (type) v;                                                                                   \
+    if (has)                                                                                             \
+      *has = h;                                                                                          \
+    return true;                                                                                         \
+  }
 
-bool
-spec_get_uint32 (SpecCtx *c, JsonObject *o, const char *m, bool required, uint32_t *out, bool *has, GError **error)
-{
-  int64_t v = 0;
-  bool h = false;
-  if (!spec_get_int64_range (c, o, m, required, 0, UINT32_MAX, &v, &h, error))
-    return false;
-  if (h)
-    *out = (uint32_t) v;
-  if (has)
-    *has = h;
-  return true;
-}
+DEFINE_SPEC_GET_BOUNDED (spec_get_int32, int32_t, INT32_MIN, INT32_MAX)
+DEFINE_SPEC_GET_BOUNDED (spec_get_uint32, uint32_t, 0, UINT32_MAX)
+DEFINE_SPEC_GET_BOUNDED (spec_get_uint16, uint16_t, 0, UINT16_MAX)
 
-bool
-spec_get_uint16 (SpecCtx *c, JsonObject *o, const char *m, bool required, uint16_t *out, bool *has, GError **error)
-{
-  int64_t v = 0;
-  bool h = false;
-  if (!spec_get_int64_range (c, o, m, required, 0, UINT16_MAX, &v, &h, error))
-    return false;
-  if (h)
-    *out = (uint16_t) v;
-  if (has)
-    *has = h;
-  return true;
-}
-
+/* json-glib reads 18446744073709551615 as the int64 -1: the bit pattern is kept, which is what
+ * seccomp argument values need; the kernel rejects absurd resource values. */
 bool
 spec_get_uint64 (SpecCtx *c, JsonObject *o, const char *m, bool required, uint64_t *out, bool *has, GError **error)
 {

@@ -140,14 +140,14 @@ berth_state_lock (int dir_fd, GError **error)
   return true;
 }
 
-bool
-berth_atomic_write (int dir_fd, const char *name, const char *data, size_t len, mode_t mode, GError **error)
+static bool
+replace_file (int dir_fd, const char *name, const char *data, size_t len, mode_t mode, bool durable, GError **error)
 {
   g_autofree char *tmp = g_strdup_printf (".%s.tmp", name);
   berth_autofd int fd = openat (dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
     return berth_fail_errno (error, errno, "write %s", name);
-  if (!berth_write_all (fd, data, len) || fsync (fd) < 0)
+  if (!berth_write_all (fd, data, len) || (durable && fsync (fd) < 0))
     {
       int saved = errno;
       unlinkat (dir_fd, tmp, 0);
@@ -160,6 +160,18 @@ berth_atomic_write (int dir_fd, const char *name, const char *data, size_t len, 
       return berth_fail_errno (error, saved, "rename %s", name);
     }
   return true;
+}
+
+bool
+berth_atomic_write (int dir_fd, const char *name, const char *data, size_t len, mode_t mode, GError **error)
+{
+  return replace_file (dir_fd, name, data, len, mode, true, error);
+}
+
+bool
+berth_runtime_file_write (int dir_fd, const char *name, const char *data, size_t len, mode_t mode, GError **error)
+{
+  return replace_file (dir_fd, name, data, len, mode, false, error);
 }
 
 static void
@@ -227,7 +239,7 @@ berth_state_write (int dir_fd, const BerthContainerState *st, GError **error)
   add_string_map (b, "extra", st->extra);
   json_builder_end_object (b);
   g_autofree char *text = builder_to_string (b, false);
-  return berth_atomic_write (dir_fd, STATE_FILE, text, strlen (text), 0600, error);
+  return berth_runtime_file_write (dir_fd, STATE_FILE, text, strlen (text), 0600, error);
 }
 
 static GHashTable *
@@ -256,6 +268,14 @@ berth_state_read (int dir_fd, GError **error)
   if (text == NULL)
     {
       berth_fail_errno (error, errno, "read container state");
+      return NULL;
+    }
+  if (len == 0)
+    {
+      /* Left empty by a crash (runtime files are not fsync'ed): as if never
+       * written, so the container reads as half-created and `delete
+       * --force` removes it. */
+      berth_fail_code (error, ENOENT, "container state is empty");
       return NULL;
     }
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();

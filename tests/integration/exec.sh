@@ -202,6 +202,98 @@ t_user_namespace_joined() {
 	stop_container
 }
 
+# exec --cgroup (runc's semantics): PATH for every hierarchy, or CONTROLLER[,CONTROLLER]:PATH; always a
+# sub-cgroup of the container's, which must exist. Checked from the host in /proc/PID/cgroup.
+is_cgroup_v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
+# exec_cgroup_line PID CONTROLLER: the cgroup path of PID in the hierarchy of CONTROLLER ("" = v2/unified).
+exec_cgroup_line() {
+	if [ -z "$2" ]; then awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup"
+	else awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$1/cgroup"; fi
+}
+# make_sub_cgroups CGPATH NAME...: the sub-cgroups in every hierarchy, as whoever creates them must
+# (a v1 cpuset cgroup takes no process before its cpus and mems are set).
+make_sub_cgroups() {
+	local cg=$1 m d f; shift
+	for m in $(t_cgroup_mounts); do
+		[ -d "$m$cg" ] || continue
+		for d in "$@"; do
+			mkdir -p "$m$cg/$d"
+			for f in cpuset.cpus cpuset.mems; do
+				[ -e "$m$cg/$d/$f" ] && ! is_cgroup_v2 && cat "$(dirname "$m$cg/$d")/$f" >"$m$cg/$d/$f"
+			done
+		done
+	done
+	return 0
+}
+# exec_in_cgroup ARGS...: exec -d sleep with ARGS, pid in EPID.
+exec_in_cgroup() {
+	rm -f "$TD/e.pid"
+	rt_ok exec -d --pid-file "$TD/e.pid" "$@" "$ID" sleep 1000
+	EPID=$(cat "$TD/e.pid"); track_pid "$EPID"
+}
+
+t_exec_sub_cgroup() {
+	start_container
+	local cg ctrl arg; cg=$(jq -r .linux.cgroupsPath "$B/config.json")
+	make_sub_cgroups "$cg" sub sub/deeper other
+	# One PATH: every hierarchy (a leading / is still below the container's cgroup).
+	for arg in sub /sub; do
+		exec_in_cgroup --cgroup "$arg"
+		if is_cgroup_v2; then
+			assert_eq "$(exec_cgroup_line "$EPID" "")" "$cg/sub" "v2 cgroup of exec --cgroup $arg"
+		else
+			for ctrl in memory pids cpu freezer; do
+				assert_eq "$(exec_cgroup_line "$EPID" "$ctrl")" "$cg/sub" "$ctrl cgroup of exec --cgroup $arg"
+			done
+			[ -d "/sys/fs/cgroup/unified$cg" ] && assert_eq "$(exec_cgroup_line "$EPID" "")" "$cg/sub" "unified cgroup"
+		fi
+		kill -KILL "$EPID"
+	done
+	exec_in_cgroup --cgroup sub/deeper
+	assert_eq "$(exec_cgroup_line "$EPID" "$(is_cgroup_v2 || echo memory)")" "$cg/sub/deeper" "nested sub-cgroup"
+	kill -KILL "$EPID"
+	if is_cgroup_v2; then
+		# One hierarchy: a controller prefix names it too (pids is enabled in the container's cgroup).
+		exec_in_cgroup --cgroup pids:sub
+		assert_eq "$(exec_cgroup_line "$EPID" "")" "$cg/sub" "v2: pids:sub"
+		kill -KILL "$EPID"
+	else
+		# Per controller; the others stay in the container's cgroup.
+		exec_in_cgroup --cgroup memory:sub --cgroup pids,cpu:other
+		assert_eq "$(exec_cgroup_line "$EPID" memory)" "$cg/sub" "memory:sub"
+		assert_eq "$(exec_cgroup_line "$EPID" pids)" "$cg/other" "pids,cpu:other (pids)"
+		assert_eq "$(exec_cgroup_line "$EPID" cpu)" "$cg/other" "pids,cpu:other (cpu)"
+		assert_eq "$(exec_cgroup_line "$EPID" freezer)" "$cg" "freezer not named: the container's cgroup"
+		kill -KILL "$EPID"
+	fi
+	# Without --cgroup: the container's own cgroup.
+	exec_in_cgroup
+	assert_eq "$(cat "/proc/$EPID/cgroup")" "$(cat "/proc/$INIT/cgroup")" "no --cgroup: same cgroups as the init"
+	kill -KILL "$EPID"
+	stop_container # removes the sub-cgroups with the container's
+}
+
+t_exec_sub_cgroup_errors() {
+	start_container
+	local cg; cg=$(jq -r .linux.cgroupsPath "$B/config.json")
+	make_sub_cgroups "$cg" sub
+	assert_fails_with 'must not contain ".."' exec --cgroup ../escape "$ID" true
+	assert_fails_with 'must not contain ".."' exec --cgroup sub/../../escape "$ID" true
+	assert_fails_with 'must not contain ".."' exec --cgroup memory:.. "$ID" true
+	assert_fails_with "names no cgroup" exec --cgroup / "$ID" true
+	assert_fails_with "no sub-cgroup .*/nosuch" exec --cgroup nosuch "$ID" true
+	assert_fails_with "expected PATH or CONTROLLER" exec --cgroup a:b:c "$ID" true
+	assert_fails_with "CONTROLLER: prefix" exec --cgroup sub --cgroup other "$ID" true
+	assert_fails_with 'no "bogus" cgroup controller' exec --cgroup bogus:sub "$ID" true
+	assert_fails_with "empty controller" exec --cgroup ,memory:sub "$ID" true
+	assert_fails_with 'controller "pids" given two paths' exec --cgroup pids:sub --cgroup pids:other "$ID" true
+	# Nothing ran: only the init is in the container's cgroup and the sub-cgroup stays empty.
+	local m2; m2=$(is_cgroup_v2 && echo /sys/fs/cgroup || echo /sys/fs/cgroup/pids)
+	assert_eq "$(cat "$m2$cg/sub/cgroup.procs")" "" "no process left in the sub-cgroup"
+	assert_eq "$(cat "$m2$cg/cgroup.procs")" "$INIT" "only the init in the container's cgroup"
+	stop_container
+}
+
 t_errors() {
 	local b=$TD/b id; id=$(new_id)
 	make_bundle "$b"
@@ -232,5 +324,7 @@ t_run "--no-new-privs" t_no_new_privs
 t_run "--preserve-fds" t_preserve_fds
 t_run "exec joins every namespace and the cgroup of the container" t_namespaces_joined
 t_run "exec joins the container's user namespace" t_user_namespace_joined
+t_run "--cgroup PATH and CONTROLLER:PATH place the process in a sub-cgroup" t_exec_sub_cgroup
+t_run "--cgroup errors: .. escape, missing sub-cgroup, bad syntax, unknown controller" t_exec_sub_cgroup_errors
 t_run "errors: stopped, unknown, missing command, missing binary" t_errors
 t_done

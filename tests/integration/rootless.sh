@@ -48,6 +48,11 @@ mkdir -p "$T_WORK/bin"
 T_REAL_BERTH=$BERTH
 cp "$T_REAL_BERTH" "$T_WORK/bin/berth"
 chmod 755 "$T_WORK/bin" "$T_WORK/bin/berth"
+# berth events starts berth-monitor from beside berth; a short idle grace so it is gone before the
+# next test looks for the users' processes.
+T_MONITOR=${BERTH_MONITOR:-$(dirname "$T_REAL_BERTH")/../monitor/berth-monitor}
+[ -x "$T_MONITOR" ] && install -m 755 "$T_MONITOR" "$T_WORK/bin/berth-monitor"
+T_GRACE_MS=200
 T_XDG=$T_WORK/xdg-$T_USER
 T_XDG2=$T_WORK/xdg-$T_USER2
 install -d -m 700 -o "$T_UID" -g "$T_GID" "$T_XDG"
@@ -63,7 +68,8 @@ as_user() {
 cat >"$T_WORK/bin/berth-as-user" <<EOF
 #!/bin/bash
 exec setpriv --reuid=$T_UID --regid=$T_GID --init-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \\
-	HOME=$(getent passwd "$T_USER" | cut -d: -f6) USER=$T_USER XDG_RUNTIME_DIR=$T_XDG $T_WORK/bin/berth "\$@"
+	HOME=$(getent passwd "$T_USER" | cut -d: -f6) USER=$T_USER XDG_RUNTIME_DIR=$T_XDG \
+	BERTH_MONITOR_GRACE_MS=$T_GRACE_MS $T_WORK/bin/berth "\$@"
 EOF
 chmod 755 "$T_WORK/bin/berth-as-user"
 BERTH=$T_WORK/bin/berth-as-user
@@ -357,13 +363,28 @@ t_v2_delegated() {
 		</dev/null >"$TD/run.out" 2>"$TD/run.err") || rc=$?
 	err=$(cat "$TD/run.err")
 	[ "$rc" = 0 ] || { rmdir "$deleg/leaf" "$deleg" 2>/dev/null; t_fail "run -d in a delegated cgroup: $err"; }
-	assert_not_contains "$err" "warning" "no cgroup warning when delegated"
+	if grep -qi 'warning.*cgroup' <<<"$err"; then t_fail "a cgroup warning although delegated: $err"; fi
 	rt_state "$id"
 	wait_file "$b/rootfs/tmp/up"
 	assert_eq "$(cat "$deleg/$id/pids.max")" 20 pids.max
 	assert_eq "$(cat "$deleg/$id/memory.max")" 67108864 memory.max
 	assert_eq "$(stat -c %u "$deleg/$id/cgroup.procs")" "$T_UID" "cgroup owned by the container's root"
 	assert_eq "$(cat "$b/rootfs/tmp/pids.max")" 20 "pids.max seen inside (cgroup namespace)"
+	# events: the full sample from the delegated cgroup, read by the user's berth and by its monitor.
+	if [ -x "$T_WORK/bin/berth-monitor" ]; then
+		rt_ok events --stats "$id"
+		assert_eq "$(jq -r .data.pids.limit <<<"$RT_OUT")" 20 "events: pids.limit"
+		assert_eq "$(jq -r .data.pids.current <<<"$RT_OUT")" 2 "events: pids.current"
+		assert_eq "$(jq -r .data.memory.usage.limit <<<"$RT_OUT")" 67108864 "events: memory limit"
+		jq -e '.data | has("cpu") and has("cpuset") and has("blkio") and has("hugetlb") and (.memory.raw | length > 5)' \
+			<<<"$RT_OUT" >/dev/null || t_fail "events: not a full sample:" "$RT_OUT"
+		"$BERTH" --root "$T_ROOT" events --interval 200ms "$id" >"$TD/ev.out" 2>"$TD/ev.err" </dev/null &
+		local ev=$! i=0
+		while ! grep -q stats "$TD/ev.out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		kill $ev; wait $ev 2>/dev/null || true
+		assert_eq "$(head -n1 "$TD/ev.out" | jq -r .data.pids.limit)" 20 "events via the monitor: $(cat "$TD/ev.err")"
+		monitor_gone
+	fi
 	rt_ok pause "$id"
 	rt_state "$id"
 	assert_eq "$(jq -r .status <<<"$STATE")" paused
@@ -373,6 +394,66 @@ t_v2_delegated() {
 	rt_ok delete -f "$id"
 	assert_no_file "$deleg/$id"
 	rmdir "$deleg/leaf" "$deleg"
+}
+
+# events without a cgroup: the /proc subset (cpu, memory, pids of the container's processes), from
+# berth itself for --stats and from a berth-monitor running as the user for streams; never a hang.
+monitor_gone() {
+	local i=0
+	while [ -e "$T_ROOT/.monitor.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ ! -e "$T_ROOT/.monitor.sock" ] || t_fail "berth-monitor still running 5 s after its last client"
+}
+t_events_no_cgroup() {
+	[ -x "$T_WORK/bin/berth-monitor" ] || t_skip "berth-monitor not built"
+	local b=$TD/b id; id=$(new_id); make_user_bundle "$b"
+	# The init shell holds 4 MB in a variable; with its two sleeps: 3 processes.
+	set_args "$b" sh -c 'sleep 101 & sleep 102 & v=$(head -c 4000000 /dev/zero | tr "\\0" x); echo > /tmp/up; wait'
+	rt_ok run -d --bundle "$b" "$id"
+	rt_state "$id"
+	wait_file "$b/rootfs/tmp/up"
+	local pid; pid=$(jq -r .pid <<<"$STATE")
+	local i=0; while [ "$(wc -w <"/proc/$pid/task/$pid/children")" -ne 2 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	local has_cg; has_cg=$(jq -r '.cgroup // empty' "$T_ROOT/$id/state.json")
+	[ -z "$has_cg" ] || t_skip "the container has a cgroup here (see the v2 delegated test)"
+	# --stats with no monitor: read by berth itself, no monitor started.
+	rt_ok events --stats "$id"
+	local s=$RT_OUT
+	assert_eq "$(jq -r .type <<<"$s")" stats type
+	assert_eq "$(jq -r .id <<<"$s")" "$id" id
+	assert_eq "$(jq -c '.data | keys' <<<"$s")" '["cpu","memory","network_interfaces","pids"]' "the /proc subset"
+	assert_eq "$(jq -r .data.pids.current <<<"$s")" 3 "pids: sh and 2 sleeps"
+	[ "$(jq -r .data.memory.usage.usage <<<"$s")" -gt 4000000 ] || t_fail "memory.usage.usage: $(jq -c .data.memory <<<"$s")"
+	jq -e '.data.cpu.usage | has("total") and has("kernel") and has("user")' <<<"$s" >/dev/null || t_fail "cpu.usage: $s"
+	assert_eq "$(jq -c .data.network_interfaces <<<"$s")" null "no network namespace of its own"
+	assert_no_file "$T_ROOT/.monitor.sock"
+	# A process joined with exec (its parent is outside): found by its pid namespace.
+	rt_ok exec -d "$id" sleep 103
+	rt_ok events --stats "$id"
+	assert_eq "$(jq -r .data.pids.current <<<"$RT_OUT")" 4 "pids with an exec'd process"
+	# A stream through berth-monitor, which runs as the user.
+	local out=$TD/events.out
+	"$BERTH" --root "$T_ROOT" events --interval 200ms "$id" >"$out" 2>"$TD/events.err" </dev/null &
+	local evpid=$!
+	i=0; while [ "$(grep -c stats "$out" 2>/dev/null)" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ "$(grep -c stats "$out")" -ge 2 ] || { kill $evpid; t_fail "no stats lines from the monitor: $(cat "$TD/events.err")"; }
+	assert_eq "$(head -n1 "$out" | jq -r .data.pids.current)" 4 "pids from the monitor"
+	local mpid; mpid=$(pgrep -u "$T_USER" -f "berth-monitor --root $T_ROOT" | head -n1)
+	[ -n "$mpid" ] || t_fail "no berth-monitor running as $T_USER"
+	# --stats while the monitor runs (answered by it), and --all.
+	rt_ok events --stats "$id"
+	assert_eq "$(jq -r .data.pids.current <<<"$RT_OUT")" 4 "pids via the monitor"
+	run_rt events --all --stats
+	assert_eq "$(jq -r .id <<<"$RT_OUT")" "$id" "--all --stats"
+	# The container stops: the stream ends by itself.
+	rt_ok kill "$id" KILL
+	i=0; while kill -0 $evpid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	if kill -0 $evpid 2>/dev/null; then kill $evpid; t_fail "events did not end when the container stopped"; fi
+	wait $evpid || t_fail "events exit status $?: $(cat "$TD/events.err")"
+	wait_status "$id" stopped 10
+	# Stopped: a clear error, no hang.
+	assert_fails_with 'is not running' events --stats "$id"
+	rt_ok delete "$id"
+	monitor_gone
 }
 
 t_slirp4netns() {
@@ -404,5 +485,6 @@ t_run "no subuid entry: clear error, nothing left" t_bad_no_subuid_entry
 t_run "overlapping ranges: clear error, nothing left" t_bad_overlap
 t_run "namespaces without a user namespace: clear error, nothing left" t_bad_no_userns
 t_run "cgroup v2 delegated subtree: limits, pause, delete" t_v2_delegated
+t_run "events without a cgroup: cpu, memory, pids from /proc; stream via the user's monitor" t_events_no_cgroup
 t_run "slirp4netns hook: the container reaches a loopback server on the host" t_slirp4netns needs:slirp4netns
 t_done

@@ -388,7 +388,7 @@ test_full (Fixture *f, gconstpointer data)
       g_test_skip ("needs root");
       return;
     }
-  BerthSpec *spec = base_spec (f);
+  g_autoptr (BerthSpec) spec = base_spec (f);
   add_standard_mounts (spec);
   g_autofree char *hostdir = g_build_filename (f->tmp, "hostdir", NULL);
   g_autofree char *hostfile = g_build_filename (f->tmp, "hostfile", NULL);
@@ -403,10 +403,10 @@ test_full (Fixture *f, gconstpointer data)
   g_assert_cmpint (mkdir (secret2, 0755), ==, 0);
   spec->linux_->n_devices = 2;
   spec->linux_->devices = g_new0 (BerthDevice, 2);
-  spec->linux_->devices[0] = (BerthDevice) { .path = "/dev/fuse", .type = "c", .major = 10, .minor = 229,
+  spec->linux_->devices[0] = (BerthDevice) { .path = g_strdup ("/dev/fuse"), .type = g_strdup ("c"), .major = 10, .minor = 229,
                                              .has_fileMode = true, .fileMode = 0600, .has_uid = true, .uid = 1234,
                                              .has_gid = true, .gid = 4321 };
-  spec->linux_->devices[1] = (BerthDevice) { .path = "/dev/net/tun", .type = "c", .major = 10, .minor = 200 };
+  spec->linux_->devices[1] = (BerthDevice) { .path = g_strdup ("/dev/net/tun"), .type = g_strdup ("c"), .major = 10, .minor = 200 };
   run_in_namespaces (f, spec, full_body);
 }
 
@@ -435,7 +435,7 @@ test_userns (Fixture *f, gconstpointer data)
       g_test_skip ("needs root");
       return;
     }
-  BerthSpec *spec = base_spec (f);
+  g_autoptr (BerthSpec) spec = base_spec (f);
   add_standard_mounts (spec);
   g_autofree char *hostdir = g_build_filename (f->tmp, "hostdir", NULL);
   add_mount (spec, mk_mount ("bind", hostdir, "/mnt/data", "rbind|ro|nosuid"));
@@ -468,7 +468,7 @@ test_no_pivot (Fixture *f, gconstpointer data)
       g_test_skip ("needs root");
       return;
     }
-  BerthSpec *spec = base_spec (f);
+  g_autoptr (BerthSpec) spec = base_spec (f);
   add_mount (spec, mk_mount ("proc", "proc", "/proc", NULL));
   run_in_namespaces (f, spec, no_pivot_body);
 }
@@ -516,12 +516,12 @@ test_propagation (Fixture *f, gconstpointer data)
   for (size_t i = 0; i < G_N_ELEMENTS (values); i++)
     {
       g_test_message ("rootfsPropagation %s", values[i]);
-      BerthSpec *spec = base_spec (f);
+      g_autoptr (BerthSpec) spec = base_spec (f);
       spec->linux_->rootfsPropagation = g_strdup (values[i]);
       add_mount (spec, mk_mount ("proc", "proc", "/proc", NULL));
       run_in_namespaces (f, spec, propagation_body);
     }
-  BerthSpec *spec = base_spec (f);
+  g_autoptr (BerthSpec) spec = base_spec (f);
   spec->linux_->rootfsPropagation = g_strdup ("bogus");
   g_autoptr (GError) error = NULL;
   g_assert_false (berth_rootfs_prepare (spec, &error));
@@ -564,7 +564,7 @@ test_symlink_escape (Fixture *f, gconstpointer data)
   g_autofree char *evil2 = g_build_filename (f->rootfs, "evil2", NULL);
   g_autofree char *host_new = g_build_filename (f->tmp, "host-new", NULL);
   g_assert_cmpint (symlink (host_new, evil2), ==, 0); /* absolute, dangling on the host */
-  BerthSpec *spec = base_spec (f);
+  g_autoptr (BerthSpec) spec = base_spec (f);
   add_mount (spec, mk_mount ("tmpfs", "tmpfs", "/evil", NULL));
   add_mount (spec, mk_mount ("tmpfs", "tmpfs", "/evil2/sub", NULL));
   run_in_namespaces (f, spec, symlink_escape_body);
@@ -597,7 +597,7 @@ test_proc_symlink (Fixture *f, gconstpointer data)
       g_autofree char *dir = g_build_filename (f->rootfs, kinds[i][1], NULL);
       g_assert_cmpint (rmdir (dir), ==, 0);
       g_assert_cmpint (symlink ("/tmp", dir), ==, 0);
-      BerthSpec *spec = base_spec (f);
+      g_autoptr (BerthSpec) spec = base_spec (f);
       g_autofree char *dest = g_strconcat ("/", kinds[i][1], NULL);
       add_mount (spec, mk_mount (kinds[i][0], kinds[i][0], dest, NULL));
       run_in_namespaces (f, spec, proc_symlink_body);
@@ -632,7 +632,7 @@ test_dev_symlink (Fixture *f, gconstpointer data)
   write_file (victim, "victim", 0600);
   g_autofree char *devnull = g_build_filename (f->rootfs, "dev/null", NULL);
   g_assert_cmpint (symlink (victim, devnull), ==, 0);
-  BerthSpec *spec = base_spec (f);
+  g_autoptr (BerthSpec) spec = base_spec (f);
   add_mount (spec, mk_mount ("proc", "proc", "/proc", NULL));
   spec->linux_->maskedPaths = g_strsplit ("/proc/timer_list", "|", -1);
   run_in_namespaces (f, spec, dev_symlink_body);
@@ -661,7 +661,7 @@ test_idmap (Fixture *f, gconstpointer data)
       g_test_skip ("needs root");
       return;
     }
-  BerthSpec *spec = base_spec (f);
+  g_autoptr (BerthSpec) spec = base_spec (f);
   g_autofree char *hostdir = g_build_filename (f->tmp, "hostdir", NULL);
   BerthMount m = mk_mount ("bind", hostdir, "/mnt/idmapped", "rbind|idmap");
   m.n_uidMappings = m.n_gidMappings = 1;

@@ -3,18 +3,18 @@
  * runc 1.1 declares types.NetworkInterface without json tags, so its keys
  * are the Go field names: Name, RxBytes, RxPackets, RxErrors, RxDropped,
  * TxBytes, TxPackets, TxErrors, TxDropped. */
-#include "monitor.h"
+#include "cgroup-stats.h"
 
 #include "json-out.h"
 #include "util.h"
 
 #include <fcntl.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 void
-monitor_append_netdev (GString *out, int *fdp, pid_t pid)
+berth_stats_append_netdev (GString *out, int *fdp, pid_t pid)
 {
   char buf[16384];
   if (*fdp < 0)
@@ -45,9 +45,15 @@ monitor_append_netdev (GString *out, int *fdp, pid_t pid)
       if (colon == NULL || (eol != NULL && colon > eol))
         break;
       unsigned long long v[16];
-      if (sscanf (colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
-                  &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10], &v[11],
-                  &v[12], &v[13], &v[14], &v[15]) == 16)
+      char *p = colon + 1, *end;
+      int got = 0;
+      for (; got < 16; got++, p = end)
+        {
+          v[got] = strtoull (p, &end, 10);
+          if (end == p)
+            break;
+        }
+      if (got == 16)
         {
           char *name = l;
           while (*name == ' ')
@@ -55,13 +61,12 @@ monitor_append_netdev (GString *out, int *fdp, pid_t pid)
           *colon = '\0';
           g_string_append (out, "{\"Name\":");
           berth_json_string (out, name);
-          static const char *const keys[] = { "RxBytes", "RxPackets", "RxErrors", "RxDropped",
-                                              "TxBytes", "TxPackets", "TxErrors", "TxDropped" };
+          static const char *const keys[] = { ",\"RxBytes\":", ",\"RxPackets\":", ",\"RxErrors\":", ",\"RxDropped\":",
+                                              ",\"TxBytes\":", ",\"TxPackets\":", ",\"TxErrors\":", ",\"TxDropped\":" };
           static const int cols[] = { 0, 1, 2, 3, 8, 9, 10, 11 };
           for (size_t i = 0; i < G_N_ELEMENTS (keys); i++)
             {
-              g_string_append_c (out, ',');
-              berth_json_key (out, keys[i]);
+              g_string_append (out, keys[i]);
               berth_json_u64 (out, v[cols[i]]);
             }
           g_string_append (out, "},");
