@@ -24,17 +24,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-guint
-shim_fd_add (int fd, GIOCondition cond, GUnixFDSourceFunc func, gpointer data)
-{
-  GSource *src = g_unix_fd_source_new (fd, cond);
-  g_source_set_callback (src, G_SOURCE_FUNC (func), data, NULL);
-  g_source_set_can_recurse (src, TRUE);
-  guint id = g_source_attach (src, NULL);
-  g_source_unref (src);
-  return id;
-}
-
 /* ------------------------------------------------------------------ sync pipe */
 void
 shim_sync_send (Shim *s, int fd, const char *key0, int64_t value, const char *message)
