@@ -49,7 +49,6 @@ client_drop (AttachClient *c)
 }
 
 static gboolean client_in_cb (int fd, GIOCondition cond, gpointer data);
-static void attach_accept_pending (Shim *s);
 
 void
 shim_attach_pause_input (Shim *s, bool paused)
@@ -65,7 +64,7 @@ shim_attach_pause_input (Shim *s, bool paused)
           c->in_src = 0;
         }
       else if (!paused && !c->in_src)
-        c->in_src = g_unix_fd_add (c->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_in_cb, c);
+        c->in_src = shim_fd_add (c->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_in_cb, c);
     }
 }
 
@@ -167,13 +166,12 @@ client_send (AttachClient *c, const guint8 *pkt, size_t len)
   g_byte_array_append (c->queue, (guint8 *) &l, 2);
   g_byte_array_append (c->queue, pkt, (guint) len);
   if (!c->out_src)
-    c->out_src = g_unix_fd_add (c->fd, G_IO_OUT | G_IO_ERR | G_IO_HUP, client_out_cb, c);
+    c->out_src = shim_fd_add (c->fd, G_IO_OUT | G_IO_ERR | G_IO_HUP, client_out_cb, c);
 }
 
 void
 shim_attach_broadcast (Shim *s, ShimStream stream, const char *buf, size_t len)
 {
-  attach_accept_pending (s);
   if (s->clients == NULL || s->clients->len == 0)
     return;
   guint8 pkt[SHIM_STDIO_BUF_SIZE + 1];
@@ -209,18 +207,18 @@ attach_accept_one (Shim *s)
   g_ptr_array_add (s->clients, c);
   bool paused = s->stdin_queue && s->stdin_queue->len >= SHIM_STDIN_QUEUE_MAX;
   if (!paused)
-    c->in_src = g_unix_fd_add (cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_in_cb, c);
+    c->in_src = shim_fd_add (cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_in_cb, c);
   return true;
 }
 
 /* podman connects before it runs `RT start`, so a client whose connect() has
- * returned may still wait in the listen backlog when output is relayed: when
- * the container wrote and exited before the loop woke up, the signalfd
- * source (the oldest) is dispatched first and drains the output before the
- * accept source runs.  Taking every pending connection before relaying
- * output gives such a client all of it, whatever the dispatch order. */
-static void
-attach_accept_pending (Shim *s)
+ * returned may still wait in the listen backlog when output is relayed.  In
+ * the loop the accept source (older than the output sources) is dispatched
+ * first, but when the container wrote and exited before the loop woke up,
+ * the signalfd source (the oldest) drains the output at the exit: that path
+ * takes every pending connection first, so such a client gets all of it. */
+void
+shim_attach_accept_pending (Shim *s)
 {
   if (s->attach_fd < 0 || s->clients == NULL)
     return;
@@ -270,7 +268,7 @@ shim_attach_listen (Shim *s, GError **error)
   s->clients = g_ptr_array_new_with_free_func (client_free);
   s->attach_fd = berth_steal_fd (&sfd);
   s->attach_path = g_steal_pointer (&path);
-  s->attach_src = g_unix_fd_add (s->attach_fd, G_IO_IN, attach_accept_cb, s);
+  s->attach_src = shim_fd_add (s->attach_fd, G_IO_IN, attach_accept_cb, s);
   return true;
 }
 

@@ -30,6 +30,7 @@ struct ShimLogSink
   /* journald */
   char *fields;        /* constant "KEY=value\n" fields */
   char *scratch;       /* k8s-file: SHIM_K8S_SCRATCH_SIZE, at the first write */
+  bool failing;        /* the last write failed (warned once until one succeeds) */
 };
 
 static void
@@ -106,6 +107,9 @@ k8s_emit (void *user, const struct iovec *iov, int iovcnt)
           if (errno == EINTR)
             continue;
           /* ENOSPC, EIO, EFBIG...: drop what is left of this chunk. */
+          if (!k->failing)
+            g_warning ("log %s: %s: records dropped until a write succeeds", k->path, g_strerror (errno));
+          k->failing = true;
           size_t left = 0;
           for (int i = 0; i < cnt; i++)
             left += v[i].iov_len;
@@ -113,6 +117,7 @@ k8s_emit (void *user, const struct iovec *iov, int iovcnt)
           return true;
         }
       k->size += w;
+      k->failing = false;
       while (cnt > 0 && (size_t) w >= v->iov_len)
         {
           w -= (ssize_t) v->iov_len;

@@ -74,6 +74,7 @@ shim_init (Shim *s, ShimOptions *o)
 {
   memset (s, 0, sizeof *s);
   s->o = o;
+  shim_messages_setup (&s->messages, o->msg_level, o->syslog, o->cid);
   s->sync_fd = s->start_fd = s->attach_pipe_fd = s->sigfd = -1;
   s->stdin_fd = s->stdout_fd = s->stderr_fd = -1;
   s->console_listen_fd = s->attach_fd = -1;
@@ -255,6 +256,7 @@ main (int argc, char **argv)
       ssize_t n;
       while ((n = read (s.start_fd, &c, 1)) < 0 && errno == EINTR)
         ;
+      g_debug ("start pipe: %s", n == 1 ? "start byte received" : "closed");
       if (!o.exec_attach)
         berth_close_fdp (&s.start_fd);
     }
@@ -302,6 +304,11 @@ main (int argc, char **argv)
       err = g_error_new (BERTH_ERROR, errno, "fork runtime: %s", g_strerror (errno));
       shim_sync_send (&s, s.sync_fd, "pid", -1, err->message);
       return fail ("", err);
+    }
+  if (rpid > 0 && s.messages.level >= SHIM_MSG_DEBUG)
+    {
+      g_autofree char *cmd = g_strjoinv (" ", (char **) rargv->pdata);
+      g_debug ("runtime child %d: %s", (int) rpid, cmd);
     }
   if (rpid == 0)
     shim_runtime_child_exec (&o, (char **) rargv->pdata, w[0], w[1], w[2],

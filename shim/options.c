@@ -143,7 +143,7 @@ shim_options_parse (ShimOptions *o, int *argc, char ***argv, GError **error)
            && parse_int_opt ("adopt-pid", ia.adopt_pid, 1, INT32_MAX, &o->adopt_pid, error)
            && parse_int_opt ("console-fd", ia.console_fd, 3, INT32_MAX, &o->console_fd, error);
   g_free (ia.log_size_max); g_free (ia.exit_delay); g_free (ia.timeout); g_free (ia.adopt_pid); g_free (ia.console_fd);
-  if (!r)
+  if (!r || !shim_messages_parse_level (o->log_level, &o->msg_level, error))
     return false;
   /* conmon's --api-version takes no value: "--api-version 1" leaves a stray "1". */
   for (int i = 1; i < *argc; i++)

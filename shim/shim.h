@@ -4,6 +4,7 @@
  * Shim passed to every module (no file-scope mutable globals). */
 #pragma once
 #include <glib.h>
+#include <glib-unix.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -39,7 +40,7 @@ typedef struct
   char **log_paths;
   int64_t log_size_max;
   char *log_tag; char **log_labels;
-  char *log_level; bool syslog; bool no_sync_log;
+  char *log_level; int msg_level; bool syslog; bool no_sync_log;
   /* exit */
   char *exit_command; char **exit_command_args; int64_t exit_delay;
   int64_t timeout;
@@ -57,6 +58,21 @@ typedef struct
 void shim_options_clear (ShimOptions *o);
 /* Parses argv (modifies it).  false with a one-line error on bad usage. */
 bool shim_options_parse (ShimOptions *o, int *argc, char ***argv, GError **error);
+
+/* ---- the shim's own messages (messages.c): --log-level, stderr, --syslog */
+enum { SHIM_MSG_ERROR, SHIM_MSG_WARNING, SHIM_MSG_INFO, SHIM_MSG_DEBUG, SHIM_MSG_TRACE };
+typedef struct
+{
+  int level;          /* SHIM_MSG_*: messages above it are dropped */
+  bool syslog;
+  char cid[21];       /* conmon prints at most 20 characters of it */
+  int fd;             /* syslog socket, connected at the first message */
+} ShimMessages;
+/* conmon's level names (case-insensitive; NULL = warning). */
+bool shim_messages_parse_level (const char *name, int *ret, GError **error);
+/* Routes GLib's log (g_critical..g_debug) through m. */
+void shim_messages_setup (ShimMessages *m, int level, bool use_syslog, const char *cid);
+void shim_messages_close (ShimMessages *m);
 
 /* ---- logging (log.c) */
 typedef struct ShimLogSink ShimLogSink;
@@ -87,6 +103,7 @@ bool shim_k8s_format (const char *ts, const char *stream, const char *buf, size_
 /* ---- attach (attach.c) */
 typedef struct Shim Shim;
 bool shim_attach_listen (Shim *s, GError **error);
+void shim_attach_accept_pending (Shim *s);
 void shim_attach_broadcast (Shim *s, ShimStream stream, const char *buf, size_t len);
 void shim_attach_close_all (Shim *s);
 void shim_attach_pause_input (Shim *s, bool paused);
@@ -129,6 +146,7 @@ typedef struct AttachClient AttachClient;
 struct Shim
 {
   ShimOptions *o;
+  ShimMessages messages;
   GMainLoop *loop;
   ShimLogs logs;
   ShimOom oom;
@@ -157,6 +175,19 @@ struct Shim
   int exit_code;
 };
 
+/* g_unix_fd_add, but the source is not blocked while it is dispatched: GLib
+ * blocks by removing and re-adding the fd, two eventfd wakeups per
+ * dispatch.  The shim never iterates the loop from a callback. */
+static inline guint
+shim_fd_add (int fd, GIOCondition cond, GUnixFDSourceFunc func, gpointer data)
+{
+  GSource *src = g_unix_fd_source_new (fd, cond);
+  g_source_set_callback (src, G_SOURCE_FUNC (func), data, NULL);
+  g_source_set_can_recurse (src, TRUE);
+  guint id = g_source_attach (src, NULL);
+  g_source_unref (src);
+  return id;
+}
 void shim_stdin_flush (Shim *s);
 void shim_stdin_shutdown (Shim *s);
 void shim_resize (Shim *s, int rows, int cols);

@@ -80,7 +80,7 @@ shim_stdin_flush (Shim *s)
   if (s->stdin_queue->len > 0)
     {
       if (!s->stdin_src)
-        s->stdin_src = g_unix_fd_add (s->stdin_fd, G_IO_OUT | G_IO_ERR, stdin_out_cb, s);
+        s->stdin_src = shim_fd_add (s->stdin_fd, G_IO_OUT | G_IO_ERR, stdin_out_cb, s);
       shim_attach_pause_input (s, s->stdin_queue->len >= SHIM_STDIN_QUEUE_MAX);
       return;
     }
@@ -107,34 +107,84 @@ shim_resize (Shim *s, int rows, int cols)
 }
 
 /* ------------------------------------------------------------------ container output */
-/* Returns false at EOF / error. */
-static bool
+/* One read of container output, logged and relayed: the byte count, 0 at
+ * EOF, -1 with errno (EAGAIN when there is nothing to read). */
+static ssize_t
 output_read_once (Shim *s, int fd, ShimStream stream)
 {
   if (s->read_buf == NULL)
     s->read_buf = g_malloc (SHIM_READ_BUF_SIZE);
-  char *buf = s->read_buf;
-  ssize_t n = read (fd, buf, SHIM_READ_BUF_SIZE);
-  if (n < 0 && errno == EINTR)
-    return true;
-  if (n < 0 && errno == EAGAIN)
-    return false;
-  if (n <= 0)
-    return false;
-  shim_logs_write (&s->logs, stream, buf, (size_t) n);
-  shim_attach_broadcast (s, stream, buf, (size_t) n);
-  return true;
+  ssize_t n;
+  while ((n = read (fd, s->read_buf, SHIM_READ_BUF_SIZE)) < 0 && errno == EINTR)
+    ;
+  if (n > 0)
+    {
+      shim_logs_write (&s->logs, stream, s->read_buf, (size_t) n);
+      shim_attach_broadcast (s, stream, s->read_buf, (size_t) n);
+    }
+  return n;
+}
+
+/* The output watch reads at most once per SHIM_OUTPUT_INTERVAL_US: after a
+ * read that did not fill the buffer, the fd is left out of the poll until
+ * then, so a fast writer is read in large chunks instead of one wakeup per
+ * write of its (a 4 KiB write each, for `yes | head`).  Output is relayed
+ * at most that much later; a full buffer is read again at once, so
+ * throughput is not capped.  A GSource of its own, whose GPollFD events it
+ * sets itself: switching a g_unix_fd_add source off and on (or setting a
+ * ready time) costs GLib eventfd wakeups each time. */
+#define SHIM_OUTPUT_INTERVAL_US 1000
+
+typedef struct
+{
+  GSource source;
+  Shim *s;
+  GPollFD pfd;
+  gint64 paused_until;   /* 0 when the fd is polled */
+} OutputSource;
+
+static gboolean
+output_prepare (GSource *source, gint *timeout)
+{
+  OutputSource *os = (OutputSource *) source;
+  *timeout = -1;
+  if (os->paused_until == 0)
+    return FALSE;
+  gint64 left = os->paused_until - g_source_get_time (source);
+  if (left <= 0)
+    return TRUE;
+  *timeout = (gint) ((left + 999) / 1000);
+  return FALSE;
 }
 
 static gboolean
-output_cb (int fd, GIOCondition cond, gpointer data)
+output_check (GSource *source)
 {
-  Shim *s = data;
+  OutputSource *os = (OutputSource *) source;
+  return os->pfd.revents != 0 || (os->paused_until != 0 && g_source_get_time (source) >= os->paused_until);
+}
+
+static gboolean
+output_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  OutputSource *os = (OutputSource *) source;
+  Shim *s = os->s;
+  int fd = os->pfd.fd;
   bool is_out = fd == s->stdout_fd;
-  ShimStream stream = is_out ? SHIM_STREAM_STDOUT : SHIM_STREAM_STDERR;
-  if (output_read_once (s, fd, stream))
-    return G_SOURCE_CONTINUE;
-  if (errno == EAGAIN && !(cond & (G_IO_HUP | G_IO_ERR)))
+  GIOCondition cond = os->pfd.revents;
+  os->pfd.events = G_IO_IN | G_IO_HUP | G_IO_ERR;
+  os->paused_until = 0;
+  ssize_t n = output_read_once (s, fd, is_out ? SHIM_STREAM_STDOUT : SHIM_STREAM_STDERR);
+  if (n > 0)
+    {
+      if (n < SHIM_READ_BUF_SIZE)
+        {
+          os->pfd.events = 0;
+          os->paused_until = g_source_get_time (source) + SHIM_OUTPUT_INTERVAL_US;
+        }
+      return G_SOURCE_CONTINUE;
+    }
+  if (n < 0 && errno == EAGAIN && !(cond & (G_IO_HUP | G_IO_ERR)))
     return G_SOURCE_CONTINUE;
   /* EOF (or EIO on a pty whose slave is gone): stop watching. */
   if (is_out)
@@ -142,6 +192,21 @@ output_cb (int fd, GIOCondition cond, gpointer data)
   else
     s->stderr_src = 0;
   return G_SOURCE_REMOVE;
+}
+
+static guint
+output_watch (Shim *s, int fd)
+{
+  static GSourceFuncs funcs = { .prepare = output_prepare, .check = output_check, .dispatch = output_dispatch };
+  GSource *source = g_source_new (&funcs, sizeof (OutputSource));
+  OutputSource *os = (OutputSource *) source;
+  os->s = s;
+  os->pfd = (GPollFD) { .fd = fd, .events = G_IO_IN | G_IO_HUP | G_IO_ERR };
+  g_source_add_poll (source, &os->pfd);
+  g_source_set_can_recurse (source, TRUE);
+  guint id = g_source_attach (source, NULL);
+  g_source_unref (source);
+  return id;
 }
 
 static void
@@ -152,7 +217,7 @@ output_drain (Shim *s, int fd, ShimStream stream)
   int fl = fcntl (fd, F_GETFL);
   if (fl >= 0 && !(fl & O_NONBLOCK))
     fcntl (fd, F_SETFL, fl | O_NONBLOCK);
-  for (int i = 0; i < 100000 && output_read_once (s, fd, stream); i++)
+  for (int i = 0; i < 100000 && output_read_once (s, fd, stream) > 0; i++)
     ;
 }
 
@@ -160,9 +225,9 @@ static void
 watch_output (Shim *s)
 {
   if (s->stdout_fd >= 0 && !s->stdout_src)
-    s->stdout_src = g_unix_fd_add (s->stdout_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, output_cb, s);
+    s->stdout_src = output_watch (s, s->stdout_fd);
   if (s->stderr_fd >= 0 && !s->stderr_src)
-    s->stderr_src = g_unix_fd_add (s->stderr_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, output_cb, s);
+    s->stderr_src = output_watch (s, s->stderr_fd);
 }
 
 /* ------------------------------------------------------------------ console socket */
@@ -237,7 +302,7 @@ shim_console_socket_create (Shim *s, GError **error)
   if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0)
     return berth_fail_errno (error, errno, "console socket: bind %s", s->console_path);
   s->console_listen_fd = berth_steal_fd (&fd);
-  s->console_src = g_unix_fd_add (s->console_listen_fd, G_IO_IN, console_accept_cb, s);
+  s->console_src = shim_fd_add (s->console_listen_fd, G_IO_IN, console_accept_cb, s);
   return true;
 }
 
@@ -279,7 +344,11 @@ container_exited (Shim *s, int status)
     s->exit_code = 128 + WTERMSIG (status);
   else
     s->exit_code = 255;
-  /* Everything the container wrote reaches the log before the exit file. */
+  g_info ("container pid %d exited, status %d%s", (int) s->container_pid, s->exit_code,
+          s->timed_out ? " (--timeout)" : "");
+  /* Everything the container wrote reaches the log before the exit file,
+   * and every attach client that connected before. */
+  shim_attach_accept_pending (s);
   output_drain (s, s->stdout_fd, SHIM_STREAM_STDOUT);
   output_drain (s, s->stderr_fd, SHIM_STREAM_STDERR);
   if (!s->o->no_sync_log)
@@ -319,6 +388,10 @@ runtime_failed (Shim *s, const char *why)
       n = read (s->stderr_fd, buf, sizeof buf - 1);
     }
   g_autofree char *msg = n > 0 ? g_strndup (buf, (gsize) n) : g_strdup (why);
+  size_t ml = strlen (msg);
+  while (ml > 0 && msg[ml - 1] == '\n')
+    ml--;
+  g_critical ("runtime failed: %.*s", (int) ml, msg);
   shim_sync_send (s, s->sync_fd, "pid", -1, msg);
   s->exit_code = 1;
   s->runtime_failed = true;
@@ -360,6 +433,7 @@ runtime_exited (Shim *s, int status)
   g_autoptr (GError) err = NULL;
   if (!shim_oom_watch (&s->oom, s->container_pid, &err))
     g_debug ("oom: %s", err->message);
+  g_info ("container created, pid %d", (int) pid);
   shim_sync_send (s, s->sync_fd, "pid", pid, NULL);
   watch_output (s);
   /* Setup garbage (option parsing, the runtime's argv...) is freed: give the
@@ -427,7 +501,7 @@ shim_signals_setup (Shim *s, sigset_t *ret_orig_mask, GError **error)
   s->sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (s->sigfd < 0)
     return berth_fail_errno (error, errno, "signalfd");
-  g_unix_fd_add (s->sigfd, G_IO_IN, signal_cb, s);
+  shim_fd_add (s->sigfd, G_IO_IN, signal_cb, s);
   return true;
 }
 
@@ -450,7 +524,9 @@ shim_run_exit_command (Shim *s, const sigset_t *orig_mask)
   int code = s->exit_code;
   if (o->exit_command == NULL)
     return code;
+  g_info ("running the exit command %s", o->exit_command);
   prctl (PR_SET_CHILD_SUBREAPER, 0);
+  shim_messages_close (&s->messages);
   berth_close_fds_from (3);
   pid_t pid = fork ();
   if (pid == 0)

@@ -75,7 +75,9 @@ mk_bundle "$W/log" "$(jq -nc --arg n "$LOG_MIB" '["sh","-c",("while [ ! -e /go ]
 TCK=$(getconf CLK_TCK)
 
 for r in $(seq "$ROUNDS"); do
-	for kind in berth-shim conmon; do
+	# The order alternates between rounds: whoever goes first meets the previous round's cleanup.
+	kinds="berth-shim conmon"; [ $((r % 2)) = 0 ] && kinds="conmon berth-shim"
+	for kind in $kinds; do
 		bin=$SHIM; [ $kind = conmon ] && bin=$CONMON
 		# idle memory (N_IDLE supervisors at once: PSS divides pages shared between them) + create time
 		ids=() pids=()

@@ -488,6 +488,55 @@ EOF
 	rt delete -f "$id"
 }
 
+# syslog_listen FILE: a datagram socket at FILE.sock writing each message as a line to FILE until killed.
+syslog_listen() {
+	python3 - "$1.sock" "$1" <<'EOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+open(sys.argv[2], "w").close()
+with open(sys.argv[2], "a") as f:
+    while True:
+        f.write(s.recv(65536).decode(errors="replace") + "\n"); f.flush()
+EOF
+	LISTENER=$!
+	wait_file "$1"
+}
+
+# run_levels LEVEL [--syslog]: one container (exit 3) under a shim with that --log-level; its syslog
+# messages end in $TD/sl.LEVEL, the first process's stderr in $TD/err.LEVEL.
+run_levels() {
+	local level=$1 b=$TD/b-$1 id; shift; id=$(new_id); make_bundle "$b"
+	set_args "$b" sh -c 'exit 3'
+	syslog_listen "$TD/sl.$level"; local l=$LISTENER
+	BERTH_SHIM_SYSLOG_SOCKET=$TD/sl.$level.sock shim_start "$b" "$id" -l none --log-level "$level" "$@" 2>"$TD/err.$level"
+	rt start "$id"
+	wait_file "$EXITS/$id"
+	wait_gone "$SHIM_PID"
+	kill "$l"; wait "$l" 2>/dev/null || true
+	rt delete -f "$id"
+	SL=$(cat "$TD/sl.$level"); ERR=$(cat "$TD/err.$level"); CID20=${id:0:20}
+}
+
+t_log_level_syslog() {
+	run_levels debug --syslog
+	assert_match "$(grep 'runtime child' <<<"$SL")" "^<15>[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} berth-shim\\[[0-9]+\\]: conmon $CID20 <ndebug>: runtime child [0-9]+: .* create " "debug message in syslog form"
+	assert_match "$(grep 'container created' <<<"$SL")" "^<14>.*: conmon $CID20 <ninfo>: container created, pid [0-9]+$" "info message"
+	assert_match "$SL" "<ninfo>: container pid [0-9]+ exited, status 3" "exit message"
+	assert_contains "$ERR" "[berth-shim:d]: start pipe: start byte received" "debug on stderr before daemonizing"
+	run_levels info --syslog
+	assert_contains "$SL" "<ninfo>: container pid"
+	assert_not_contains "$SL" "<ndebug>" "no debug messages at info"
+	assert_not_contains "$ERR" "[berth-shim:d]" "no debug on stderr at info"
+	run_levels warning --syslog
+	assert_eq "$SL" "" "nothing at warning for a clean run"
+	run_levels DEBUG
+	assert_eq "$SL" "" "no syslog without --syslog"
+	assert_contains "$ERR" "[berth-shim:d]: start pipe" "level names are case-insensitive"
+	local rc=0 err; err=$("$SHIM" -c x -r /usr/bin/true --log-level loud 2>&1) || rc=$?
+	assert_ne "$rc" 0 "unknown log level"
+	assert_contains "$err" "--log-level: no such log level 'loud'"
+}
+
 t_sdnotify() {
 	local b=$TD/b id; id=$(new_id); make_bundle "$b"
 	set_args "$b" sleep 100
@@ -555,6 +604,7 @@ for SHIM_RT in /usr/bin/runc "$BERTH"; do
 	fi
 	t_run_sel "$rtn: journald native protocol" t_journald
 	t_run_sel "$rtn: --sdnotify-socket relays READY=1 only" t_sdnotify
+	t_run_sel "$rtn: --log-level filters the shim's messages, --syslog sends them to syslog" t_log_level_syslog
 done
 t_run_sel "version line and usage errors" t_version_and_usage
 t_run_sel "adopt mode records the exit status" t_adopt_mode
