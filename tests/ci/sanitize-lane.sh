@@ -23,6 +23,8 @@ rm -rf "$reports"
 install -d -m 1777 "$reports"
 # GLib's slice allocator would hide buffer overflows and leaks of g_slice memory from ASan.
 export G_SLICE=always-malloc G_DEBUG=gc-friendly
+# Tests with memory bounds (shim.sh's RSS check) allow for ASan's shadow memory and quarantine.
+export BERTH_TEST_SANITIZED=1
 start=$(date +%s)
 meson test -C "$build" --suite unit --suite integration --print-errorlogs --timeout-multiplier 3 \
 	--num-processes 2 >&2
