@@ -178,14 +178,15 @@ for PM_RT in /usr/bin/runc "$BERTH"; do
 	t_run_sel "podman/$rtn: run -it under a pty (size), ${PM_TTY_ROUNDS:-3} runs" t_tty
 done
 # berth under Debian's own conmon (Podman's default pairing): the runtime side of the interface.
-# (No OOMKilled test: conmon 2.1.6 reports OOMKilled=false on this hybrid host for runc as well.)
+# Not here: OOMKilled (conmon 2.1.6 reports false on this hybrid host for runc as well) and the short
+# run -it (conmon itself can lose that output: it closes the attach socket with podman's forwarded ^D
+# unread, the reset berth-shim had before shim/attach.c drained it; seen once in CI with conmon).
 if [ -x /usr/bin/conmon ]; then
 	PM_CONMON=/usr/bin/conmon PM_RT=$BERTH
 	t_run_sel "podman+conmon/berth: run --rm, exit code and output" t_run_rm
 	t_run_sel "podman+conmon/berth: run -d, logs, exec, top, stats, pause/unpause, stop (137)" t_run_detached_logs_exec
 	t_run_sel "podman+conmon/berth: kill and wait (137, 5)" t_kill_wait
 	t_run_sel "podman+conmon/berth: attach" t_attach
-	t_run_sel "podman+conmon/berth: run -it under a pty (size), ${PM_TTY_ROUNDS:-3} runs" t_tty
 	PM_CONMON=$SHIM
 fi
 PM_RT=/usr/bin/runc pm rmi -af >/dev/null 2>&1 || true
