@@ -136,25 +136,6 @@ berth_container_start (const BerthGlobalOptions *g, const char *id, GError **err
   return true;
 }
 
-/* Whether pid is the init (pid 1) of a pid namespace of its own: its death
- * kills every other process of that namespace, and the kernel reaps them
- * before the init counts as exited (zap_pid_ns_processes). */
-static bool
-is_pid_namespace_init (pid_t pid)
-{
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-  g_autofree char *status = berth_read_file_at (AT_FDCWD, path, 64 * 1024, NULL);
-  const char *line = status ? strstr (status, "\nNSpid:") : NULL;
-  if (line == NULL)
-    return false;
-  const char *end = strchr (line + 1, '\n');
-  g_autofree char *nspid = g_strndup (line + 8, end ? (gsize) (end - line - 8) : strlen (line + 8));
-  g_auto (GStrv) ids = g_strsplit_set (g_strstrip (nspid), " \t", -1);
-  guint n = g_strv_length (ids);
-  return n >= 2 && strcmp (ids[n - 1], "1") == 0;
-}
-
 static bool
 kill_and_wait (const BerthContainer *c, GError **error)
 {
@@ -164,7 +145,7 @@ kill_and_wait (const BerthContainer *c, GError **error)
    * with no fork race: the freeze / signal all / thaw round (two v1 freezer
    * writes of several ms) is only needed when the container shares a pid
    * namespace.  Leftovers in the cgroup are still killed by its removal. */
-  if (st->cgroup != NULL && (pidfd < 0 || !is_pid_namespace_init (st->pid)))
+  if (st->cgroup != NULL && (pidfd < 0 || !berth_proc_is_pid_namespace_init (st->pid)))
     {
       g_autoptr (BerthCgroup) cg = berth_cgroup_deserialize (st->cgroup, NULL);
       if (cg != NULL)

@@ -111,25 +111,42 @@ status_mask (const char *status, const char *key, uint64_t *ret)
   return true;
 }
 
-bool
-berth_proc_signal_dropped_by_init (pid_t pid, int signo)
+static char *
+read_status (pid_t pid)
 {
-  if (signo == SIGKILL || signo == SIGSTOP || signo < 1 || signo > 64)
-    return false;
   char path[64];
   snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-  g_autofree char *status = berth_read_file_at (AT_FDCWD, path, 16384, NULL);
-  if (status == NULL)
-    return false;
-  /* NSpid: <pid in our ns> ... <pid in its own ns>; the last is 1 for an init. */
-  const char *ns = strstr (status, "\nNSpid:");
+  return berth_read_file_at (AT_FDCWD, path, 16384, NULL);
+}
+
+/* NSpid: <pid in our ns> ... <pid in its own ns>; the last is 1 for an init. */
+static bool
+status_is_pid_namespace_init (const char *status)
+{
+  const char *ns = status ? strstr (status, "\nNSpid:") : NULL;
   if (ns == NULL)
     return false;
   const char *eol = strchr (ns + 1, '\n');
   g_autofree char *line = g_strndup (ns + 7, eol ? (gsize) (eol - ns - 7) : strlen (ns + 7));
   g_auto (GStrv) ids = g_strsplit_set (g_strstrip (line), " \t", -1);
   guint n = g_strv_length (ids);
-  if (n < 2 || strcmp (ids[n - 1], "1") != 0)
+  return n >= 2 && strcmp (ids[n - 1], "1") == 0;
+}
+
+bool
+berth_proc_is_pid_namespace_init (pid_t pid)
+{
+  g_autofree char *status = read_status (pid);
+  return status_is_pid_namespace_init (status);
+}
+
+bool
+berth_proc_signal_dropped_by_init (pid_t pid, int signo)
+{
+  if (signo == SIGKILL || signo == SIGSTOP || signo < 1 || signo > 64)
+    return false;
+  g_autofree char *status = read_status (pid);
+  if (!status_is_pid_namespace_init (status))
     return false;
   uint64_t caught = 0, ignored = 0;
   if (!status_mask (status, "\nSigCgt:", &caught) || !status_mask (status, "\nSigIgn:", &ignored))

@@ -21,5 +21,9 @@ bool berth_pidfd_wait_exit (int pidfd, int timeout_ms);
  * init of its pid namespace, and has neither a handler nor SIG_IGN for it
  * (SIGKILL/SIGSTOP from an ancestor namespace are never discarded). */
 bool berth_proc_signal_dropped_by_init (pid_t pid, int signo);
+/* Whether pid is the init (pid 1) of a pid namespace other than ours: its death kills every other
+ * process of that namespace, and the kernel reaps them before the init counts as exited
+ * (zap_pid_ns_processes). */
+bool berth_proc_is_pid_namespace_init (pid_t pid);
 /* Seconds since the process started (-1 if unknown). */
 double berth_proc_age (uint64_t start_time);
