@@ -864,6 +864,19 @@ blkio_entry (GString *out, uint64_t major, uint64_t minor, const char *op, size_
   close_obj (out, '}');
 }
 
+/* The "MAJ:MIN" that starts a blkio/io.stat line; *end points just past it. */
+static bool
+parse_device_prefix (const char *line, uint64_t *major, uint64_t *minor, char **end)
+{
+  if (*line < '0' || *line > '9')
+    return false;
+  *major = strtoull (line, end, 10);
+  if (**end != ':')
+    return false;
+  *minor = strtoull (*end + 1, end, 10);
+  return true;
+}
+
 /* v1 "MAJ:MIN Op value" lines (the "Total N" line skipped) as entries. */
 static void
 blkio_v1_entries (const char *t, GString *entries)
@@ -871,13 +884,8 @@ blkio_v1_entries (const char *t, GString *entries)
   for (const char *l = t; l != NULL && *l; l = strchr (l, '\n'), l = l ? l + 1 : NULL)
     {
       char *end;
-      if (*l < '0' || *l > '9')
-        continue;
-      uint64_t major = strtoull (l, &end, 10);
-      if (*end != ':')
-        continue;
-      uint64_t minor = strtoull (end + 1, &end, 10);
-      if (*end != ' ')
+      uint64_t major, minor;
+      if (!parse_device_prefix (l, &major, &minor, &end) || *end != ' ')
         continue;
       const char *op = end + 1, *op_end = op;
       while (*op_end && *op_end != ' ' && *op_end != '\n')
@@ -911,12 +919,9 @@ blkio_v2 (const char *t, GString *bytes, GString *ios)
   for (const char *l = t; l != NULL && *l; l = strchr (l, '\n'), l = l ? l + 1 : NULL)
     {
       char *end;
-      if (*l < '0' || *l > '9')
+      uint64_t major, minor;
+      if (!parse_device_prefix (l, &major, &minor, &end))
         continue;
-      uint64_t major = strtoull (l, &end, 10);
-      if (*end != ':')
-        continue;
-      uint64_t minor = strtoull (end + 1, &end, 10);
       const char *eol = strchr (end, '\n');
       for (const char *it = end; it != NULL && (eol == NULL || it < eol); it = strchr (it + 1, ' '))
         {
