@@ -11,7 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-glib/json-glib.h>
+#include "json.h"
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>

@@ -10,7 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-glib/json-glib.h>
+#include "json.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>

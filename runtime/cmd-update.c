@@ -9,7 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-glib/json-glib.h>
+#include "json.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -230,7 +230,7 @@ member_int (JsonObject *o, const char *obj, const char *member, int64_t *ret)
   if (n == NULL || !JSON_NODE_HOLDS_OBJECT (n))
     return false;
   JsonNode *m = json_object_get_member (json_node_get_object (n), member);
-  if (m == NULL || json_node_get_value_type (m) != G_TYPE_INT64)
+  if (m == NULL || json_node_get_value_kind (m) != JSON_VALUE_INT)
     return false;
   *ret = json_node_get_int (m);
   return true;

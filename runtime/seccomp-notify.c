@@ -9,7 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-glib/json-glib.h>
+#include "json.h"
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -1,7 +1,7 @@
 /* A small JSON writer into a GString, for wire formats written on a hot path
  * (berth-monitor's runc-compatible events, one line per sample).  Parsing and
- * anything structured stays with json-glib (spec-json, state); this only
- * appends text.  Callers write the punctuation; strings are escaped here. */
+ * anything structured uses the JSON tree of json.h (spec-json, state); this
+ * only appends text.  Callers write the punctuation; strings are escaped here. */
 #pragma once
 #include <glib.h>
 #include <stdbool.h>

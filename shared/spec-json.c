@@ -1,4 +1,4 @@
-/* Typed json-glib getters with JSON-path error messages (see spec-json.h). */
+/* Typed JSON getters with JSON-path error messages (see spec-json.h). */
 #include "spec-json.h"
 #include "error.h"
 
@@ -14,22 +14,7 @@ spec_json_parse_root (const char *file, const char *json, size_t len, GError **e
   if (len > G_MAXSSIZE)
     return berth_fail (error, "%s: file too large", file), NULL;
   if (!json_parser_load_from_data (parser, json, (gssize) len, &local))
-    {
-      /* json-glib says "<data>:LINE:COL: Parse error: WHAT"; keep LINE:COL and WHAT. */
-      const char *msg = local->message;
-      unsigned line = 0, col = 0;
-      int consumed = 0;
-      if (g_str_has_prefix (msg, "<data>:") && sscanf (msg, "<data>:%u:%u: %n", &line, &col, &consumed) == 2 && consumed > 0)
-        {
-          const char *what = msg + consumed;
-          if (g_str_has_prefix (what, "Parse error: "))
-            what += strlen ("Parse error: ");
-          berth_fail (error, "%s: invalid JSON at line %u, column %u: %s", file, line, col, what);
-        }
-      else
-        berth_fail (error, "%s: invalid JSON: %s", file, msg);
-      return NULL;
-    }
+    return berth_fail (error, "%s: invalid JSON at %s", file, local->message), NULL; /* "line L, column C: what" */
   JsonNode *root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return berth_fail (error, "%s: must be a JSON object", file), NULL;
@@ -94,7 +79,7 @@ lookup (SpecCtx *c, JsonObject *o, const char *m, bool required, JsonNode **ret,
 static bool
 node_is_integer (JsonNode *n)
 {
-  return JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64;
+  return json_node_get_value_kind (n) == JSON_VALUE_INT;
 }
 
 bool
@@ -105,7 +90,7 @@ spec_get_string (SpecCtx *c, JsonObject *o, const char *m, bool required, char *
     return false;
   if (n == NULL)
     return true;
-  if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+  if (json_node_get_value_kind (n) != JSON_VALUE_STRING)
     return spec_fail (c, m, error, "must be a string");
   g_free (*out);
   *out = g_strdup (json_node_get_string (n));
@@ -122,7 +107,7 @@ spec_get_bool (SpecCtx *c, JsonObject *o, const char *m, bool required, bool *ou
     return false;
   if (n == NULL)
     return true;
-  if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+  if (json_node_get_value_kind (n) != JSON_VALUE_BOOLEAN)
     return spec_fail (c, m, error, "must be a boolean");
   *out = json_node_get_boolean (n);
   if (has)
@@ -181,7 +166,7 @@ DEFINE_SPEC_GET_BOUNDED (spec_get_int32, int32_t, INT32_MIN, INT32_MAX)
 DEFINE_SPEC_GET_BOUNDED (spec_get_uint32, uint32_t, 0, UINT32_MAX)
 DEFINE_SPEC_GET_BOUNDED (spec_get_uint16, uint16_t, 0, UINT16_MAX)
 
-/* json-glib reads 18446744073709551615 as the int64 -1: the bit pattern is kept, which is what
+/* The parser (json.h) reads 18446744073709551615 as the int64 -1: the bit pattern is kept, which is what
  * seccomp argument values need; the kernel rejects absurd resource values. */
 bool
 spec_get_uint64 (SpecCtx *c, JsonObject *o, const char *m, bool required, uint64_t *out, bool *has, GError **error)
@@ -234,7 +219,7 @@ spec_get_strv (SpecCtx *c, JsonObject *o, const char *m, bool required, bool non
   for (guint i = 0; i < len; i++)
     {
       JsonNode *e = json_array_get_element (a, i);
-      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+      if (json_node_get_value_kind (e) != JSON_VALUE_STRING)
         {
           size_t mark = spec_enter (c, m);
           spec_enter_index (c, i);
@@ -264,7 +249,7 @@ spec_get_string_map (SpecCtx *c, JsonObject *o, const char *m, GHashTable **out,
   json_object_iter_init_ordered (&iter, obj);
   while (json_object_iter_next_ordered (&iter, &key, &value))
     {
-      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+      if (json_node_get_value_kind (value) != JSON_VALUE_STRING)
         {
           size_t mark = spec_enter (c, m);
           spec_fail (c, key, error, "must be a string");

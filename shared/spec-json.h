@@ -1,4 +1,4 @@
-/* Internal to the spec parser (spec-*.c): typed getters over json-glib that
+/* Internal to the spec parser (spec-*.c): typed getters over the JSON tree (json.h) that
  * report errors as one line naming the JSON path, e.g.
  *   "config.json: .process.user.uid: must be an integer in 0..4294967295".
  *
@@ -6,7 +6,7 @@
  * parsers descend with spec_enter()/spec_enter_index() and come back with
  * spec_leave().  JSON null is treated as absent, like Go's encoding/json. */
 #pragma once
-#include <json-glib/json-glib.h>
+#include "json.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,7 +43,7 @@ bool spec_get_int64 (SpecCtx *c, JsonObject *o, const char *m, bool required, in
 bool spec_get_int32 (SpecCtx *c, JsonObject *o, const char *m, bool required, int32_t *out, bool *has, GError **error);
 bool spec_get_uint32 (SpecCtx *c, JsonObject *o, const char *m, bool required, uint32_t *out, bool *has, GError **error);
 bool spec_get_uint16 (SpecCtx *c, JsonObject *o, const char *m, bool required, uint16_t *out, bool *has, GError **error);
-/* json-glib stores integers above INT64_MAX wrapped into int64, so a uint64
+/* Integers above INT64_MAX are stored wrapped into int64 (json.h), so a uint64
  * field takes the bit pattern: 18446744073709551615 parses as UINT64_MAX.
  * (A negative literal is therefore indistinguishable and accepted as such.) */
 bool spec_get_uint64 (SpecCtx *c, JsonObject *o, const char *m, bool required, uint64_t *out, bool *has, GError **error);

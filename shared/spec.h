@@ -1,5 +1,5 @@
-/* The OCI runtime-spec config.json as typed C structs.  json-glib is used only
- * in spec.c: everything after berth_spec_load() works on these structs.
+/* The OCI runtime-spec config.json as typed C structs.  The JSON tree (json.h) is
+ * used only in spec-*.c: everything after berth_spec_load() works on these structs.
  *
  * Conventions: strings are g_malloc'd (NULL = absent), string lists are
  * NULL-terminated strv (NULL = absent), arrays are (pointer, count) pairs,

@@ -8,7 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-glib/json-glib.h>
+#include "json.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>

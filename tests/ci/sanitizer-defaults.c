@@ -10,7 +10,6 @@
 
 const char *__asan_default_options (void);
 const char *__ubsan_default_options (void);
-const char *__lsan_default_options (void);
 int __lsan_is_turned_off (void);
 
 const char *
@@ -24,12 +23,6 @@ const char *
 __ubsan_default_options (void)
 {
   return "log_path=" BERTH_SANITIZER_LOG_DIR "/ubsan:abort_on_error=1:halt_on_error=1:print_stacktrace=1";
-}
-
-const char *
-__lsan_default_options (void)
-{
-  return "suppressions=" BERTH_SANITIZER_SUPPRESSIONS ":print_suppressions=0";
 }
 
 /* LeakSanitizer stops the world at exit through a tracer it clone()s.  In a

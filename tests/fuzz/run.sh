@@ -24,17 +24,15 @@ artifacts=$build/fuzz-artifacts/$target
 rm -rf "$artifacts"
 mkdir -p "$work" "$artifacts" "$build/fuzz-stats"
 dict=()
-case $target in config | process | resources) dict=(-dict="$here/json.dict") ;; esac
+case $target in json | config | process | resources) dict=(-dict="$here/json.dict") ;; esac
 # GLib's slice allocator hides leaks/overflows from ASan; make g_malloc plain malloc.
 export G_SLICE=always-malloc G_DEBUG=gc-friendly
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}
 out=$build/fuzz-stats/$target.log
 rc=0
-# Phase 1, fuzzing: leak detection off (it needs slow full-stack unwinding on every malloc for the
-# json-glib suppression to match, which costs ~10x throughput); crashes, overflows, UB are fatal.
-ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0} \
-	"$bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
+# Phase 1, fuzzing: crashes, overflows, UB and leaks are fatal.
+ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
+	"$bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -detect_leaks=1 \
 	"${dict[@]}" -artifact_prefix="$artifacts/" -print_final_stats=1 "$work" "$seeds" >"$out" 2>&1 || rc=$?
 grep -E "^#[0-9]+ +(INITED|DONE)|^stat::|^Done|ERROR|SUMMARY|^artifact_prefix|Test unit written" "$out" || true
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -1)

@@ -7,7 +7,7 @@
 #include "monitor-proto.h"
 
 #include <errno.h>
-#include <json-glib/json-glib.h>
+#include "json.h"
 #include <signal.h>
 #include <string.h>
 #include <fcntl.h>
@@ -92,7 +92,7 @@ test_json_string (void)
       g_autoptr (GString) s = g_string_new (NULL);
       berth_json_string (s, cases[i].in);
       g_assert_cmpstr (s->str, ==, cases[i].out);
-      /* and it is valid JSON that round-trips through json-glib */
+      /* and it is valid JSON that round-trips through the JSON parser */
       g_autoptr (JsonParser) p = json_parser_new ();
       g_assert_true (json_parser_load_from_data (p, s->str, -1, NULL));
     }

@@ -6,7 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-glib/json-glib.h>
+#include "json.h"
 #include <libseccomp.h>
 #include <linux/seccomp.h>
 #include <stdlib.h>

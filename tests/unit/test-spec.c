@@ -6,7 +6,7 @@
 #include "error.h"
 
 #include <errno.h>
-#include <json-glib/json-glib.h>
+#include "json.h"
 #include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
@@ -561,9 +561,9 @@ test_config_errors (void)
 typedef struct { const char *json; const char *message; } RawErrorCase;
 
 static const RawErrorCase raw_errors[] = {
-  { "{\"ociVersion\": }", "config.json: invalid JSON at line 1, column 16: unexpected character `}', expected character `}'" },
+  { "{\"ociVersion\": }", "config.json: invalid JSON at line 1, column 16: unexpected character `}', expected a value" },
   { "{\"ociVersion\": \"1.0.0\",\n \"root\": {\"path\": \"r\"},,\n}",
-    "config.json: invalid JSON at line 2, column 23: unexpected character `,', expected string constant" },
+    "config.json: invalid JSON at line 2, column 24: unexpected character `,', expected a member name (a string)" },
   { "[]", "config.json: must be a JSON object" },
   { "", "config.json: must be a JSON object" },
   { "\"str\"", "config.json: must be a JSON object" },
@@ -609,7 +609,7 @@ test_process_json (void)
     { "{'args': ['x'], 'cwd': '/', 'capabilities': {'effective': ['CAP_TEST']}}",
       "process.json: .capabilities.effective[0]: unknown capability \"CAP_TEST\"" },
     { "['x']", "process.json: must be a JSON object" },
-    { "{'args': ", "process.json: invalid JSON at line 1, column 9: unexpected end of file, expected character `}'" },
+    { "{'args': ", "process.json: invalid JSON at line 1, column 10: unexpected end of data, expected a value" },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
     {
