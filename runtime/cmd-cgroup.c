@@ -4,7 +4,7 @@
 
 #include "cgroup.h"
 #include "error.h"
-#include "rootless.h"
+#include "proc.h"
 #include "util.h"
 
 #include <errno.h>
@@ -84,7 +84,7 @@ cmd_ps (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
     }
   else if (berth_container_status (&c) == BERTH_STATUS_STOPPED)
     pids = g_array_new (FALSE, FALSE, sizeof (pid_t));
-  else if ((pids = berth_pidns_pids (c.state->pid, error)) == NULL) /* no cgroup: by pid namespace */
+  else if ((pids = berth_proc_pidns_pids (c.state->pid, error)) == NULL) /* no cgroup: by pid namespace */
     g_prefix_error (error, "ps: ");
   if (pids == NULL)
     return 1;

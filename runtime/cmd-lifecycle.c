@@ -5,7 +5,6 @@
 #include "error.h"
 #include "json-out.h"
 #include "proc.h"
-#include "rootless.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -161,7 +160,7 @@ wait_for_signal_handler (const BerthContainer *c, int signo)
 static bool
 kill_pidns (pid_t init_pid, int signo, GError **error)
 {
-  g_autoptr (GArray) pids = berth_pidns_pids (init_pid, error);
+  g_autoptr (GArray) pids = berth_proc_pidns_pids (init_pid, error);
   if (pids == NULL)
     return g_prefix_error (error, "kill --all: "), false;
   for (guint i = 0; i < pids->len; i++)

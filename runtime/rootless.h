@@ -61,8 +61,3 @@ bool berth_id_map_plan (const BerthLinux *lx, BerthIdMapPlan *ret_plan, GError *
  * unprivileged caller): setgroups "deny" before a direct unprivileged
  * gid_map (the kernel requires it), the helpers otherwise. */
 bool berth_id_map_write (pid_t pid, const BerthLinux *lx, const BerthIdMapPlan *plan, GError **error);
-
-/* Every process in the pid namespace of init_pid (including init_pid), found
- * by comparing /proc/PID/ns/pid with the init's.  For containers without a
- * cgroup (rootless on a host without delegation).  GArray of pid_t. */
-GArray *berth_pidns_pids (pid_t init_pid, GError **error);

@@ -78,3 +78,11 @@ bool berth_cgroup_v2_unified (const char *dir, GHashTable *unified, GError **err
  * BPF_F_ALLOW_MULTI and detach programs attached before. */
 bool berth_cgroup_devices_bpf_apply (const char *dir, const BerthDeviceCgroupRule *rules,
                                      size_t n_rules, GError **error);
+
+/* ---- cgroup-devices-v1.c ---- */
+/* The writes for: deny all, then rules in order, then the runc defaults, as
+ * "FILE LINE" ("devices.deny a", "devices.allow c 1:3 rwm"); a deny-all rule
+ * while nothing is allowed is left out (the first write already did it). */
+char **berth_cgroup_v1_device_writes (const BerthDeviceCgroupRule *rules, size_t n_rules);
+bool berth_cgroup_v1_devices_apply (const char *dir, const BerthDeviceCgroupRule *rules,
+                                    size_t n_rules, GError **error);

@@ -556,30 +556,7 @@ apply_devices (BerthCgroup *cg, const BerthResources *r, GError **error)
   const char *dir = berth_cgroup_v1_dir (cg, "devices");
   if (dir == NULL)
     return true;
-  if (!berth_cgroup_write (dir, "devices.deny", "a", ".linux.resources.devices", error))
-    return false;
-  size_t n_defaults = 0;
-  const BerthDeviceCgroupRule *defaults = berth_cgroup_default_device_rules (&n_defaults);
-  for (size_t i = 0; i < n + n_defaults; i++)
-    {
-      const BerthDeviceCgroupRule *rule = i < n ? &rules[i] : &defaults[i - n];
-      bool allow_all;
-      g_autofree char *line = NULL;
-      if (berth_cgroup_is_allow_all_rule (rule, &allow_all))
-        line = g_strdup ("a");
-      else
-        {
-          g_autofree char *maj = rule->has_major ? g_strdup_printf ("%" G_GINT64_FORMAT, rule->major) : g_strdup ("*");
-          g_autofree char *min = rule->has_minor ? g_strdup_printf ("%" G_GINT64_FORMAT, rule->minor) : g_strdup ("*");
-          line = g_strdup_printf ("%s %s:%s %s", rule->type ? rule->type : "a", maj, min,
-                                  rule->access ? rule->access : "rwm");
-        }
-      g_autofree char *field = i < n ? g_strdup_printf (".linux.resources.devices[%zu]", i)
-                                     : g_strdup (".linux.resources.devices (runtime default rules)");
-      if (!berth_cgroup_write (dir, rule->allow ? "devices.allow" : "devices.deny", line, field, error))
-        return false;
-    }
-  return true;
+  return berth_cgroup_v1_devices_apply (dir, rules, n, error);
 }
 
 BerthCgroup *

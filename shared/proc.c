@@ -1,13 +1,16 @@
 #include "proc.h"
 
+#include "error.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -163,4 +166,107 @@ berth_proc_age (uint64_t start_time)
   if (uptime == NULL || ticks <= 0)
     return -1;
   return g_ascii_strtod (uptime, NULL) - (double) start_time / (double) ticks;
+}
+
+/* ---- the processes of a pid namespace ---- */
+
+static bool
+pidns_inode (pid_t pid, ino_t *ret)
+{
+  char path[64];
+  struct stat st;
+  snprintf (path, sizeof path, "/proc/%d/ns/pid", (int) pid);
+  if (stat (path, &st) < 0)
+    return false;
+  *ret = st.st_ino;
+  return true;
+}
+
+static pid_t
+parent_of (pid_t pid)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  g_autofree char *stat = berth_read_file_at (AT_FDCWD, path, 4096, NULL);
+  const char *p = stat ? strrchr (stat, ')') : NULL;
+  int ppid = 0;
+  char state;
+  if (p == NULL || sscanf (p + 1, " %c %d", &state, &ppid) != 2)
+    return 0;
+  return ppid;
+}
+
+static int
+compare_pid (gconstpointer a, gconstpointer b)
+{
+  pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+  return (x > y) - (x < y);
+}
+
+GArray *
+berth_proc_pidns_pids (pid_t init_pid, GError **error)
+{
+  ino_t own_ns = 0, init_ns = 0;
+  bool by_ns = pidns_inode (init_pid, &init_ns);
+  if (!by_ns && kill (init_pid, 0) < 0 && errno == ESRCH)
+    {
+      berth_fail_code (error, ESRCH, "container init %d is not running", (int) init_pid);
+      return NULL;
+    }
+  if (by_ns && pidns_inode (getpid (), &own_ns) && own_ns == init_ns)
+    {
+      berth_fail_code (error, ENOTSUP, "the container has no cgroup and no pid namespace of its own: cannot tell its processes apart");
+      return NULL;
+    }
+  DIR *dir = opendir ("/proc");
+  if (dir == NULL)
+    {
+      berth_fail_errno (error, errno, "open /proc");
+      return NULL;
+    }
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  g_array_append_val (pids, init_pid);
+  /* Without access to the init's namespace link (an unprivileged caller
+   * before the init has exec'd: it is not dumpable yet), fall back to the
+   * init's descendants: orphans inside a pid namespace reparent to its init. */
+  g_autoptr (GHashTable) members = g_hash_table_new (NULL, NULL);
+  g_hash_table_add (members, GINT_TO_POINTER (init_pid));
+  g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  struct dirent *de;
+  while ((de = readdir (dir)) != NULL)
+    {
+      int64_t v;
+      if (!berth_parse_int64 (de->d_name, 1, INT32_MAX, &v) || (pid_t) v == init_pid)
+        continue;
+      pid_t pid = (pid_t) v;
+      if (by_ns)
+        {
+          ino_t ns;
+          if (pidns_inode (pid, &ns) && ns == init_ns)
+            g_array_append_val (pids, pid);
+        }
+      else
+        g_array_append_val (all, pid);
+    }
+  closedir (dir);
+  /* Descendants: repeat until no new member is found (pids are not ordered
+   * by ancestry after wrap-around). */
+  for (bool grew = true; !by_ns && grew;)
+    {
+      grew = false;
+      for (guint i = 0; i < all->len; i++)
+        {
+          pid_t pid = g_array_index (all, pid_t, i);
+          if (g_hash_table_contains (members, GINT_TO_POINTER (pid)))
+            continue;
+          if (g_hash_table_contains (members, GINT_TO_POINTER (parent_of (pid))))
+            {
+              g_hash_table_add (members, GINT_TO_POINTER (pid));
+              g_array_append_val (pids, pid);
+              grew = true;
+            }
+        }
+    }
+  g_array_sort (pids, compare_pid);
+  return pids;
 }

@@ -27,3 +27,10 @@ bool berth_proc_signal_dropped_by_init (pid_t pid, int signo);
 bool berth_proc_is_pid_namespace_init (pid_t pid);
 /* Seconds since the process started (-1 if unknown). */
 double berth_proc_age (uint64_t start_time);
+
+/* Every process of the container whose init is init_pid (including init_pid), for containers
+ * without a cgroup (rootless on a host without delegation): the processes whose /proc/PID/ns/pid is
+ * the init's; when that link is unreadable, the init's descendants (orphans inside a pid namespace
+ * reparent to its init).  GArray of pid_t, sorted.  ESRCH when the init is gone, ENOTSUP when it
+ * shares our pid namespace (its processes cannot be told apart). */
+GArray *berth_proc_pidns_pids (pid_t init_pid, GError **error);

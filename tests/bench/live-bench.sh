@@ -118,8 +118,11 @@ done
 echo "# live-bench: $ROUNDS interleaved rounds, medians in ms ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); kernel $(uname -r))"
 echo "# cgroups: $(stat -f -c %T /sys/fs/cgroup)$([ -d /sys/fs/cgroup/unified ] && echo " + unified cgroup2, controllers seen: '$(cat /sys/fs/cgroup/unified/cgroup.controllers)'"); every runtime called bare in one private mount namespace"
 for r in "${RTS[@]}"; do echo "# $r: $("${BIN[$r]}" --version 2>/dev/null | head -1)"; done
+# Ratio columns: berth against each other runtime measured in this run (none without berth).
+PEERS=()
+if [[ " ${RTS[*]} " == *" berth "* ]]; then for r in "${RTS[@]}"; do [ "$r" = berth ] || PEERS+=("$r"); done; fi
 printf '%-10s' bench; for r in "${RTS[@]}"; do printf '%10s' "$r"; done
-[ -n "${BIN[crun]:-}" ] && printf '%14s' "berth/crun"; printf '%14s\n' "berth/runc"
+for p in "${PEERS[@]}"; do printf '%14s' "berth/$p"; done; echo
 declare -A TARGET=([exec]=0.7 [delete-f]=1.0 [list$LIST_N]=1.0)
 status=0
 for bench in exec "list$LIST_N" delete-f; do
@@ -127,14 +130,13 @@ for bench in exec "list$LIST_N" delete-f; do
 	printf '%-10s' "$bench"
 	for r in "${RTS[@]}"; do MED[$r]=$(tr ' ' '\n' <<<"${SAMPLES[$bench/$r]}" | grep . | median); printf '%10s' "${MED[$r]}"; done
 	verdict=
-	if [ -n "${MED[crun]:-}" ] && [ -n "${MED[berth]:-}" ]; then
-		ratio=$(awk -v a="${MED[berth]}" -v b="${MED[crun]}" 'BEGIN { printf "%.2f", a / b }')
+	for p in "${PEERS[@]}"; do
+		ratio=$(awk -v a="${MED[berth]}" -v b="${MED[$p]}" 'BEGIN { printf "%.2f", a / b }')
+		printf '%14s' "$ratio"
+		[ "$p" = crun ] || continue # the targets are against crun
 		if awk -v x="$ratio" -v t="${TARGET[$bench]}" 'BEGIN { exit !(x <= t) }'; then verdict="ok (<= ${TARGET[$bench]})"
 		else verdict="MISSED (target <= ${TARGET[$bench]})"; status=1; fi
-		printf '%14s' "$ratio"
-	fi
-	[ -n "${MED[runc]:-}" ] && [ -n "${MED[berth]:-}" ] &&
-		printf '%14s' "$(awk -v a="${MED[berth]}" -v b="${MED[runc]}" 'BEGIN { printf "%.2f", a / b }')"
+	done
 	echo "  $verdict"
 	unset MED
 done

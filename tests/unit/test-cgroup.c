@@ -720,6 +720,37 @@ test_devices_bpf (void)
   g_assert_no_error (error);
 }
 
+/* The v1 devices controller gets "a" on devices.deny once, not again for
+ * the default spec's leading deny-all rule; a deny-all after an allow still
+ * resets, and the runc defaults follow the spec's rules. */
+static void
+test_devices_v1_writes (void)
+{
+  BerthDeviceCgroupRule deny_all = { .allow = false, .access = (char *) "rwm" };
+  BerthDeviceCgroupRule tun = { .allow = true, .type = (char *) "c", .has_major = true, .major = 10,
+                                .has_minor = true, .minor = 200, .access = (char *) "rw" };
+  size_t n_defaults = 0;
+  berth_cgroup_default_device_rules (&n_defaults);
+
+  g_auto (GStrv) none = berth_cgroup_v1_device_writes (NULL, 0);
+  g_auto (GStrv) spec_default = berth_cgroup_v1_device_writes (&deny_all, 1);
+  g_assert_cmpuint (g_strv_length (spec_default), ==, 1 + n_defaults);
+  g_assert_true (g_strv_equal ((const char *const *) none, (const char *const *) spec_default));
+  g_assert_cmpstr (spec_default[0], ==, "devices.deny a");
+  for (char **w = spec_default + 1; *w != NULL; w++)
+    g_assert_cmpstr (*w, !=, "devices.deny a");
+  g_assert_true (g_strv_contains ((const char *const *) spec_default, "devices.allow c 1:3 rwm"));
+  g_assert_true (g_strv_contains ((const char *const *) spec_default, "devices.allow c 136:* rwm"));
+
+  BerthDeviceCgroupRule rules[] = { deny_all, tun, deny_all, deny_all };
+  g_auto (GStrv) reset = berth_cgroup_v1_device_writes (rules, G_N_ELEMENTS (rules));
+  g_assert_cmpuint (g_strv_length (reset), ==, 3 + n_defaults);
+  g_assert_cmpstr (reset[0], ==, "devices.deny a");
+  g_assert_cmpstr (reset[1], ==, "devices.allow c 10:200 rw");
+  g_assert_cmpstr (reset[2], ==, "devices.deny a");
+  g_assert_cmpstr (reset[3], ==, spec_default[1]);
+}
+
 static void
 test_unified_fd (void)
 {
@@ -817,6 +848,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cgroup/check-before-update", test_check_before_update);
   g_test_add_func ("/cgroup/errors", test_errors);
   g_test_add_func ("/cgroup/devices-bpf", test_devices_bpf);
+  g_test_add_func ("/cgroup/devices-v1-writes", test_devices_v1_writes);
   g_test_add_func ("/cgroup/unified-fd", test_unified_fd);
   int rc = g_test_run ();
   v2_teardown_leaf ();

@@ -1,8 +1,11 @@
-/* proc helpers against real processes: start time, pidfd, and whether a
- * signal would be dropped by a pid-namespace init. */
+/* proc helpers against real processes: start time, pidfd, whether a signal
+ * would be dropped by a pid-namespace init, and a pid namespace's processes. */
+#include "error.h"
 #include "proc.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -97,11 +100,129 @@ test_pidfd_checked (void)
   waitpid (child, NULL, 0);
 }
 
+/* A child in a new pid namespace with a grandchild: both are found, and the
+ * caller's own namespace is refused.  As root, a process that joined the
+ * namespace with setns (its parent is outside, like `berth exec`) is found
+ * too; once the init is reaped: ESRCH. */
+static void
+test_pidns_pids (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) self = berth_proc_pidns_pids (getpid (), &error);
+  g_assert_null (self);
+  g_assert_error (error, BERTH_ERROR, ENOTSUP);
+  g_clear_error (&error);
+
+  int pipefd[2];
+  g_assert_cmpint (pipe (pipefd), ==, 0);
+  pid_t pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      if (unshare (CLONE_NEWPID | (geteuid () ? CLONE_NEWUSER : 0)) < 0)
+        _exit (77);
+      pid_t init = fork ();
+      if (init == 0)
+        {
+          if (fork () == 0)
+            pause ();
+          (void) !write (pipefd[1], "x", 1);
+          pause ();
+        }
+      (void) !write (pipefd[1], "i", 1);
+      waitpid (init, NULL, 0);
+      _exit (0);
+    }
+  close (pipefd[1]);
+  char c[2] = { 0 };
+  if (read (pipefd[0], c, 1) != 1)
+    {
+      waitpid (pid, NULL, 0);
+      g_test_skip ("pid namespaces not available");
+      return;
+    }
+  /* The outer child is not in the new namespace; its child is the init. */
+  if (c[0] == 'i')
+    g_assert_cmpint (read (pipefd[0], c, 1), ==, 1);
+  close (pipefd[0]);
+  g_autofree char *children_path = g_strdup_printf ("/proc/%d/task/%d/children", pid, pid);
+  g_autofree char *children = NULL;
+  for (int i = 0; i < 100 && (children == NULL || *children == '\0'); i++)
+    {
+      g_clear_pointer (&children, g_free);
+      g_file_get_contents (children_path, &children, NULL, NULL);
+      g_usleep (10000);
+    }
+  pid_t init = (pid_t) g_ascii_strtoll (children, NULL, 10);
+  g_assert_cmpint (init, >, 0);
+  g_autoptr (GArray) pids = NULL;
+  for (int i = 0; i < 100 && (pids == NULL || pids->len < 2); i++)
+    {
+      g_clear_pointer (&pids, g_array_unref);
+      pids = berth_proc_pidns_pids (init, &error);
+      g_assert_no_error (error);
+      g_usleep (10000);
+    }
+  g_assert_cmpuint (pids->len, ==, 2);
+  g_assert_true (g_array_index (pids, pid_t, 0) == init || g_array_index (pids, pid_t, 1) == init);
+  g_assert_cmpint (g_array_index (pids, pid_t, 0), <, g_array_index (pids, pid_t, 1));
+  pid_t joiner = -1, joined = -1;
+  if (geteuid () == 0)
+    {
+      int joined_pipe[2];
+      g_assert_cmpint (pipe (joined_pipe), ==, 0);
+      joiner = fork ();
+      g_assert_cmpint (joiner, >=, 0);
+      if (joiner == 0)
+        {
+          g_autofree char *ns = g_strdup_printf ("/proc/%d/ns/pid", (int) init);
+          int nsfd = open (ns, O_RDONLY | O_CLOEXEC);
+          if (nsfd < 0 || setns (nsfd, CLONE_NEWPID) < 0)
+            _exit (1);
+          pid_t child = fork ();
+          if (child == 0)
+            pause ();
+          (void) !write (joined_pipe[1], &child, sizeof child);
+          pause ();
+        }
+      close (joined_pipe[1]);
+      g_assert_cmpint (read (joined_pipe[0], &joined, sizeof joined), ==, sizeof joined);
+      close (joined_pipe[0]);
+      g_assert_cmpint (joined, >, 0);
+      g_clear_pointer (&pids, g_array_unref);
+      pids = berth_proc_pidns_pids (init, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (pids->len, ==, 3);
+      bool found = false;
+      for (guint i = 0; i < pids->len; i++)
+        found = found || g_array_index (pids, pid_t, i) == joined;
+      g_assert_true (found);
+      /* The joiner itself stays in our namespace. */
+      for (guint i = 0; i < pids->len; i++)
+        g_assert_cmpint (g_array_index (pids, pid_t, i), !=, joiner);
+    }
+  kill (init, SIGKILL);
+  /* The dying init waits until the joined process is reaped: by its parent
+   * outside, or by whoever inherits it when the joiner is gone. */
+  if (joiner > 0)
+    {
+      kill (joiner, SIGKILL);
+      waitpid (joiner, NULL, 0);
+    }
+  int status;
+  waitpid (pid, &status, 0);
+  g_clear_pointer (&pids, g_array_unref);
+  pids = berth_proc_pidns_pids (init, &error);
+  g_assert_null (pids);
+  g_assert_error (error, BERTH_ERROR, ESRCH);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/proc/dropped-by-init", test_dropped_by_init);
   g_test_add_func ("/proc/pidfd-checked", test_pidfd_checked);
+  g_test_add_func ("/proc/pidns-pids", test_pidns_pids);
   return g_test_run ();
 }

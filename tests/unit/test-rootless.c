@@ -136,74 +136,6 @@ test_in_user_namespace (void)
   (void) outside;
 }
 
-/* A child in a new pid namespace with a grandchild: both are found, and the
- * caller's own namespace is refused. */
-static void
-test_pidns_pids (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GArray) self = berth_pidns_pids (getpid (), &error);
-  g_assert_null (self);
-  g_assert_error (error, BERTH_ERROR, ENOTSUP);
-  g_clear_error (&error);
-
-  int pipefd[2];
-  g_assert_cmpint (pipe (pipefd), ==, 0);
-  pid_t pid = fork ();
-  g_assert_cmpint (pid, >=, 0);
-  if (pid == 0)
-    {
-      if (unshare (CLONE_NEWPID | (geteuid () ? CLONE_NEWUSER : 0)) < 0)
-        _exit (77);
-      pid_t init = fork ();
-      if (init == 0)
-        {
-          if (fork () == 0)
-            pause ();
-          (void) !write (pipefd[1], "x", 1);
-          pause ();
-        }
-      (void) !write (pipefd[1], "i", 1);
-      waitpid (init, NULL, 0);
-      _exit (0);
-    }
-  close (pipefd[1]);
-  char c[2] = { 0 };
-  if (read (pipefd[0], c, 1) != 1)
-    {
-      waitpid (pid, NULL, 0);
-      g_test_skip ("pid namespaces not available");
-      return;
-    }
-  /* The outer child is not in the new namespace; its child is the init. */
-  if (c[0] == 'i')
-    g_assert_cmpint (read (pipefd[0], c, 1), ==, 1);
-  close (pipefd[0]);
-  g_autofree char *children_path = g_strdup_printf ("/proc/%d/task/%d/children", pid, pid);
-  g_autofree char *children = NULL;
-  for (int i = 0; i < 100 && (children == NULL || *children == '\0'); i++)
-    {
-      g_clear_pointer (&children, g_free);
-      g_file_get_contents (children_path, &children, NULL, NULL);
-      g_usleep (10000);
-    }
-  pid_t init = (pid_t) g_ascii_strtoll (children, NULL, 10);
-  g_assert_cmpint (init, >, 0);
-  g_autoptr (GArray) pids = NULL;
-  for (int i = 0; i < 100 && (pids == NULL || pids->len < 2); i++)
-    {
-      g_clear_pointer (&pids, g_array_unref);
-      pids = berth_pidns_pids (init, &error);
-      g_assert_no_error (error);
-      g_usleep (10000);
-    }
-  g_assert_cmpuint (pids->len, ==, 2);
-  g_assert_true (g_array_index (pids, pid_t, 0) == init || g_array_index (pids, pid_t, 1) == init);
-  kill (init, SIGKILL);
-  int status;
-  waitpid (pid, &status, 0);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -212,6 +144,5 @@ main (int argc, char **argv)
   g_test_add_func ("/rootless/mapping-methods", test_mapping_methods);
   g_test_add_func ("/rootless/mapping-errors", test_mapping_errors);
   g_test_add_func ("/rootless/in-user-namespace", test_in_user_namespace);
-  g_test_add_func ("/rootless/pidns-pids", test_pidns_pids);
   return g_test_run ();
 }
