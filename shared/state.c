@@ -239,7 +239,7 @@ berth_state_write (int dir_fd, const BerthContainerState *st, GError **error)
   add_string_map (b, "extra", st->extra);
   json_builder_end_object (b);
   g_autofree char *text = builder_to_string (b, false);
-  return berth_runtime_file_write (dir_fd, STATE_FILE, text, strlen (text), 0600, error);
+  return berth_atomic_write (dir_fd, STATE_FILE, text, strlen (text), 0600, error);
 }
 
 static GHashTable *
@@ -272,7 +272,8 @@ berth_state_read (int dir_fd, GError **error)
     }
   if (len == 0)
     {
-      /* Left empty by a crash (runtime files are not fsync'ed): as if never
+      /* Empty (truncated by hand, or a crash of an older berth that did not
+       * fsync it): as if never
        * written, so the container reads as half-created and `delete
        * --force` removes it. */
       berth_fail_code (error, ENOENT, "container state is empty");

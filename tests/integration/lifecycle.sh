@@ -131,8 +131,8 @@ t_delete_force_created() {
 	rt_fails state "$id"
 }
 
-# Runtime files are not fsync'ed: a crash can leave state.json empty. It then reads as a container
-# being created, and delete --force removes what is left (the processes died with the crash; here we
+# A state.json found empty (truncated by hand or by a crash of a runtime that did not fsync it) reads
+# as a container being created, and delete --force removes what is left (the processes died with the crash; here we
 # kill the init ourselves).
 t_empty_state_file() {
 	local b=$TD/b id pid; id=$(new_id); make_bundle "$b"
