@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #ifndef SELINUX_MAGIC
@@ -44,9 +45,29 @@ berth_lsm_validate (const BerthSpec *spec, const BerthProcess *process, GError *
   if (process != NULL && process->selinuxLabel != NULL && *process->selinuxLabel != '\0' && !berth_selinux_enabled ())
     return berth_fail_code (error, ENOTSUP,
                             "config.json: .process.selinuxLabel: SELinux is disabled or not supported on this host");
-  if (spec->linux_ != NULL && spec->linux_->mountLabel != NULL && *spec->linux_->mountLabel != '\0'
-      && berth_selinux_enabled ())
-    return berth_fail_code (error, ENOTSUP, "config.json: .linux.mountLabel: not supported yet");
+  return true;
+}
+
+const char *
+berth_lsm_mount_label (const BerthSpec *spec)
+{
+  static int selinux = -1;     /* looked up once per process */
+  const char *label = spec->linux_ != NULL ? spec->linux_->mountLabel : NULL;
+  if (label == NULL || *label == '\0')
+    return NULL;
+  if (selinux < 0)
+    selinux = berth_selinux_enabled ();
+  return selinux ? label : NULL;
+}
+
+bool
+berth_lsm_label_mount_root (int mnt_fd, const char *label, GError **error)
+{
+  /* A mount fd is O_PATH-like (no fsetxattr): go through its magic link. */
+  char path[64];
+  g_snprintf (path, sizeof path, "/proc/self/fd/%d", mnt_fd);
+  if (setxattr (path, "security.selinux", label, strlen (label) + 1, 0) < 0)
+    return berth_fail_errno (error, errno, "label the mount root \"%s\" (linux.mountLabel)", label);
   return true;
 }
 

@@ -2,6 +2,7 @@
 #include "mounts.h"
 #include "error.h"
 #include "fs-safety.h"
+#include "lsm.h"
 #include "mount-options.h"
 #include "util.h"
 
@@ -49,8 +50,8 @@ fs_context_message (int fsfd)
 }
 
 int
-berth_fs_mount_new (const char *type, const char *source, const char *data, unsigned long sb_flags,
-                    uint64_t attr, GError **error)
+berth_fs_mount_new (const char *type, const char *source, const char *data, const char *context,
+                    unsigned long sb_flags, uint64_t attr, GError **error)
 {
   berth_autofd int fsfd = fsopen (type, FSOPEN_CLOEXEC);
   if (fsfd < 0)
@@ -86,6 +87,12 @@ berth_fs_mount_new (const char *type, const char *source, const char *data, unsi
               return berth_fail_errno (error, saved, "%s: option %s%s", type, *o, msg), -1;
             }
         }
+    }
+  if (context != NULL && fsconfig (fsfd, FSCONFIG_SET_STRING, "context", context, 0) < 0)
+    {
+      int saved = errno;
+      g_autofree char *msg = fs_context_message (fsfd);
+      return berth_fail_errno (error, saved, "%s: option context=\"%s\" (linux.mountLabel)%s", type, context, msg), -1;
     }
   if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     {
@@ -300,7 +307,7 @@ cgroup_v1_tree (const BerthSpec *spec, const BerthMountOptions *o, uint64_t attr
   if (!any_v1)
     {
       g_autoptr (GError) local = NULL;
-      int mnt = berth_fs_mount_new ("cgroup2", "cgroup2", o->data, 0, attr, &local);
+      int mnt = berth_fs_mount_new ("cgroup2", "cgroup2", o->data, NULL, 0, attr, &local);
       if (mnt < 0 && !g_error_matches (local, BERTH_ERROR, EPERM))
         {
           g_propagate_error (error, g_steal_pointer (&local));
@@ -319,8 +326,8 @@ cgroup_v1_tree (const BerthSpec *spec, const BerthMountOptions *o, uint64_t attr
     }
 
   bool cgroupns = has_namespace (spec, BERTH_NS_CGROUP);
-  berth_autofd int tmpfs = berth_fs_mount_new ("tmpfs", "tmpfs", "mode=755", 0, attr & ~(uint64_t) MOUNT_ATTR_RDONLY,
-                                               error);
+  berth_autofd int tmpfs = berth_fs_mount_new ("tmpfs", "tmpfs", "mode=755", berth_lsm_mount_label (spec), 0,
+                                               attr & ~(uint64_t) MOUNT_ATTR_RDONLY, error);
   if (tmpfs < 0)
     return g_prefix_error (error, "%s: ", what), -1;
   for (char **l = lines; *l != NULL; l++)
@@ -349,7 +356,7 @@ cgroup_v1_tree (const BerthSpec *spec, const BerthMountOptions *o, uint64_t attr
             data = g_strdup_printf ("none,%s", f[1]);
           else
             data = g_strdup (f[1]);
-          hier = berth_fs_mount_new ("cgroup", "cgroup", data, 0, attr, error);
+          hier = berth_fs_mount_new ("cgroup", "cgroup", data, NULL, 0, attr, error);
           if (hier < 0)
             return g_prefix_error (error, "%s: ", what), -1;
         }
@@ -368,6 +375,19 @@ cgroup_v1_tree (const BerthSpec *spec, const BerthMountOptions *o, uint64_t attr
   if ((attr & MOUNT_ATTR_RDONLY) && !berth_mount_setattr (tmpfs, false, MOUNT_ATTR_RDONLY, 0, 0, error))
     return g_prefix_error (error, "%s: ", what), -1;
   return berth_steal_fd (&tmpfs);
+}
+
+/* linux.mountLabel goes, as runc does it, into the "context" option of
+ * every fresh filesystem except proc, sysfs, mqueue (its root is labelled
+ * after the mount instead) and cgroup2; binds keep their labels. */
+static bool
+label_as_context_option (const char *type)
+{
+  static const char *const unlabelled[] = { "proc", "sysfs", "mqueue", "cgroup2" };
+  for (size_t i = 0; i < G_N_ELEMENTS (unlabelled); i++)
+    if (strcmp (type, unlabelled[i]) == 0)
+      return false;
+  return true;
 }
 
 /* Make the detached mount for mounts[i]; *ret_is_dir says what the
@@ -417,7 +437,15 @@ make_detached_mount (const BerthSpec *spec, const BerthMount *m, const BerthMoun
   /* tmpcopyup: the tmpfs stays writable until the copy is done. */
   uint64_t attr = o->tmpcopyup ? set & ~(uint64_t) MOUNT_ATTR_RDONLY : set;
   g_autoptr (GError) local = NULL;
-  int mnt = berth_fs_mount_new (type, m->source, o->data, o->flags, attr, &local);
+  const char *label = berth_lsm_mount_label (spec);
+  bool mqueue = strcmp (type, "mqueue") == 0;
+  int mnt = berth_fs_mount_new (type, m->source, o->data, label_as_context_option (type) ? label : NULL, o->flags,
+                                attr, &local);
+  if (mnt >= 0 && mqueue && label != NULL && !berth_lsm_label_mount_root (mnt, label, error))
+    {
+      close (mnt);
+      return g_prefix_error (error, "%s: ", what), -1;
+    }
   if (mnt >= 0)
     return mnt;
   /* Without the owning namespace (user namespace but no network namespace,

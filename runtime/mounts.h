@@ -19,10 +19,11 @@ typedef struct
 bool berth_mount_apply (int rootfd, const BerthSpec *spec, size_t index, BerthMountState *state, GError **error);
 
 /* A detached mount of a fresh filesystem: fsopen(type) with source and the
- * comma separated data (key or key=value), fsmount with MOUNT_ATTR_* attr.
- * Returns the mount fd or -1. */
-int berth_fs_mount_new (const char *type, const char *source, const char *data, unsigned long sb_flags,
-                        uint64_t attr, GError **error);
+ * comma separated data (key or key=value), the SELinux "context" option if
+ * context is not NULL (passed whole: labels contain commas), fsmount with
+ * MOUNT_ATTR_* attr.  Returns the mount fd or -1. */
+int berth_fs_mount_new (const char *type, const char *source, const char *data, const char *context,
+                        unsigned long sb_flags, uint64_t attr, GError **error);
 
 /* mount_setattr(fd, "", AT_EMPTY_PATH [| AT_RECURSIVE]) with set/clear bits. */
 bool berth_mount_setattr (int fd, bool recursive, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation,

@@ -16,6 +16,7 @@
 #include "devices.h"
 #include "error.h"
 #include "fs-safety.h"
+#include "lsm.h"
 #include "mount-options.h"
 #include "mounts.h"
 #include "util.h"
@@ -193,9 +194,10 @@ apply_readonly_paths (int rootfd, char **paths, GError **error)
 }
 
 /* maskedPaths: files get the verified host /dev/null (CVE-2025-31133),
- * directories a read-only empty tmpfs (one superblock, cloned for each). */
+ * directories a read-only empty tmpfs (one superblock, cloned for each),
+ * labelled with linux.mountLabel as runc's maskPath does. */
 static bool
-apply_masked_paths (int rootfd, char **paths, GError **error)
+apply_masked_paths (int rootfd, char **paths, const char *mount_label, GError **error)
 {
   berth_autofd int null_fd = -1;
   berth_autofd int ro_tmpfs = -1;
@@ -211,7 +213,7 @@ apply_masked_paths (int rootfd, char **paths, GError **error)
       if (S_ISDIR (st.st_mode))
         {
           if (ro_tmpfs < 0)
-            src = berth_fs_mount_new ("tmpfs", "tmpfs", NULL, 0, MOUNT_ATTR_RDONLY, error);
+            src = berth_fs_mount_new ("tmpfs", "tmpfs", NULL, mount_label, 0, MOUNT_ATTR_RDONLY, error);
           else
             src = open_tree (ro_tmpfs, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         }
@@ -292,7 +294,7 @@ berth_rootfs_finish (const BerthSpec *spec, bool no_pivot, GError **error)
 
   if (spec->linux_ != NULL && !apply_readonly_paths (rootfd, spec->linux_->readonlyPaths, error))
     return false;
-  if (spec->linux_ != NULL && !apply_masked_paths (rootfd, spec->linux_->maskedPaths, error))
+  if (spec->linux_ != NULL && !apply_masked_paths (rootfd, spec->linux_->maskedPaths, berth_lsm_mount_label (spec), error))
     return false;
   /* root.readonly: mount_setattr changes only MOUNT_ATTR_RDONLY, so flags
    * locked by a user namespace (nosuid, nodev...) are kept. */

@@ -185,7 +185,7 @@ json_node_get_node_type (JsonNode *node)
 JsonValueKind
 json_node_get_value_kind (JsonNode *node)
 {
-  return node->kind;
+  return node != NULL ? node->kind : JSON_VALUE_NONE;
 }
 
 JsonObject *

@@ -61,7 +61,7 @@ JsonNode *json_node_ref (JsonNode *node);
 void json_node_unref (JsonNode *node);
 JsonNode *json_node_copy (JsonNode *node);         /* deep */
 JsonNodeType json_node_get_node_type (JsonNode *node);
-JsonValueKind json_node_get_value_kind (JsonNode *node);
+JsonValueKind json_node_get_value_kind (JsonNode *node); /* JSON_VALUE_NONE for NULL too */
 JsonObject *json_node_get_object (JsonNode *node); /* borrowed; NULL unless an object */
 JsonArray *json_node_get_array (JsonNode *node);   /* borrowed; NULL unless an array */
 gint64 json_node_get_int (JsonNode *node);         /* int, double (truncated) or boolean; else 0 */
