@@ -118,7 +118,7 @@ run_foreground (const BerthGlobalOptions *g, BerthCreateOptions *opts, bool keep
   {
     __attribute__ ((cleanup (berth_container_close))) BerthContainer ct0;
     if (berth_container_open (g, opts->id, false, &ct0, NULL) && ct0.state != NULL)
-      created_json = berth_state_oci_json (ct0.state, BERTH_STATUS_CREATED, false);
+      created_json = berth_state_oci_json (ct0.state, BERTH_STATUS_CREATED);
   }
   if (!sync_send (c.sync_fd, SYNC_START, created_json, &start_error)
       || (sync_recv (c.sync_fd, &type, &payload, &start_error) && type == SYNC_ERROR))
@@ -137,7 +137,7 @@ run_foreground (const BerthGlobalOptions *g, BerthCreateOptions *opts, bool keep
       && g_hash_table_contains (ct.state->extra, "poststart"))
     {
       g_autoptr (BerthSpec) spec = berth_container_spec (&ct, NULL);
-      g_autofree char *json = berth_state_oci_json (ct.state, BERTH_STATUS_RUNNING, false);
+      g_autofree char *json = berth_state_oci_json (ct.state, BERTH_STATUS_RUNNING);
       if (spec != NULL)
         berth_hooks_run (&spec->hooks.poststart, "poststart", json, true, NULL);
     }

@@ -40,17 +40,9 @@ cmd_state (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
       return 0;
     }
   BerthStatus status = berth_container_status (&c);
-  g_autofree char *json = berth_state_oci_json (c.state, status, false);
   /* A supervisor (berth-shim) recorded how the container ended: show it. */
   int exit_status = status == BERTH_STATUS_STOPPED ? berth_state_read_exit_status (c.dir_fd) : -1;
-  if (exit_status >= 0 && json[0] != '\0' && json[strlen (json) - 1] == '}')
-    {
-      json[strlen (json) - 1] = '\0';
-      char *with_exit = g_strdup_printf ("%s,\"exitStatus\":%d}", json, exit_status);
-      g_free (json);
-      json = with_exit;
-    }
-  g_autofree char *pretty = berth_json_pretty (json);
+  g_autofree char *pretty = berth_state_oci_json_pretty (c.state, status, exit_status);
   printf ("%s\n", pretty);
   return 0;
 }

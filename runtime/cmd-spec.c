@@ -134,8 +134,7 @@ cmd_features (const BerthGlobalOptions *g, int argc, char **argv, GError **error
   json_builder_end_object (b);
 
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autofree char *compact = json_to_string (root, FALSE);
-  g_autofree char *text = berth_json_pretty (compact);
+  g_autofree char *text = json_to_string (root, TRUE);
   printf ("%s\n", text);
   return 0;
 }

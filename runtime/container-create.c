@@ -265,7 +265,7 @@ drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, 
   /* The go-ahead carries the state only the init's createContainer hooks
    * read (so the owner is known then, see berth_container_create). */
   g_autofree char *go_json = !go_sent && has_hooks (&spec->hooks.createContainer)
-                                 ? berth_state_oci_json (st, BERTH_STATUS_CREATING, false) : NULL;
+                                 ? berth_state_oci_json (st, BERTH_STATUS_CREATING) : NULL;
   if (!go_sent && !sync_send (sync_fd, SYNC_GO, go_json, error))
     return false;
   /* The rest while the init mounts its rootfs. */
@@ -275,8 +275,8 @@ drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, 
   /* createRuntime and createContainer hooks see "creating" (runtime-spec);
    * prestart sees "created", as with crun (the OCI runtime-tools suite
    * checks it). */
-  g_autofree char *creating_json = berth_state_oci_json (st, BERTH_STATUS_CREATING, false);
-  g_autofree char *created_json = berth_state_oci_json (st, BERTH_STATUS_CREATED, false);
+  g_autofree char *creating_json = berth_state_oci_json (st, BERTH_STATUS_CREATING);
+  g_autofree char *created_json = berth_state_oci_json (st, BERTH_STATUS_CREATED);
 
   for (;;)
     {

@@ -357,7 +357,7 @@ berth_container_exec (const BerthGlobalOptions *g, BerthExecOptions *opts, Berth
       if (type == SYNC_SECCOMP)
         {
           berth_autofd int notify_fd = berth_recv_fd (sync_fd, NULL, error);
-          g_autofree char *state_json = berth_state_oci_json (st, BERTH_STATUS_RUNNING, false);
+          g_autofree char *state_json = berth_state_oci_json (st, BERTH_STATUS_RUNNING);
           if (notify_fd < 0 || !berth_seccomp_notify_send (seccomp, notify_fd, pid, state_json, error))
             goto kill_child;
         }

@@ -100,7 +100,7 @@ berth_container_start (const BerthGlobalOptions *g, const char *id, GError **err
   if (connect (sock, (struct sockaddr *) &addr, sizeof addr) < 0)
     return berth_fail_errno (error, errno, "start container \"%s\"", id);
   /* The gate message carries the state the startContainer hooks see. */
-  g_autofree char *created_json = berth_state_oci_json (c.state, BERTH_STATUS_CREATED, false);
+  g_autofree char *created_json = berth_state_oci_json (c.state, BERTH_STATUS_CREATED);
   if (!sync_send (sock, SYNC_START, created_json, error))
     return false;
   /* The init holds the connection until execve (CLOEXEC): EOF means the
@@ -130,7 +130,7 @@ berth_container_start (const BerthGlobalOptions *g, const char *id, GError **err
       g_autoptr (BerthSpec) spec = berth_container_spec (&c, error);
       if (spec == NULL)
         return false;
-      g_autofree char *json = berth_state_oci_json (c.state, BERTH_STATUS_RUNNING, false);
+      g_autofree char *json = berth_state_oci_json (c.state, BERTH_STATUS_RUNNING);
       berth_hooks_run (&spec->hooks.poststart, "poststart", json, true, NULL);
     }
   return true;
@@ -215,7 +215,7 @@ berth_container_delete (const BerthGlobalOptions *g, const char *id, bool force,
     {
       g_autoptr (GError) local = NULL;
       g_autoptr (BerthSpec) spec = berth_container_spec (&c, &local);
-      g_autofree char *json = berth_state_oci_json (c.state, BERTH_STATUS_STOPPED, false);
+      g_autofree char *json = berth_state_oci_json (c.state, BERTH_STATUS_STOPPED);
       if (spec != NULL)
         berth_hooks_run (&spec->hooks.poststop, "poststop", json, true, NULL);
       else

@@ -16,8 +16,3 @@ void berth_json_u64 (GString *out, uint64_t v);
 void berth_json_i64 (GString *out, int64_t v);
 /* Remove a trailing ',' if there is one (lets writers emit "a,b," and close). */
 void berth_json_trim_comma (GString *out);
-
-/* Re-indent compact JSON the way Go's encoder (runc) prints it: two spaces,
- * `"key": value`, empty objects/arrays as {} / [].  Scripts written for
- * runc's `state` output grep for that layout. */
-char *berth_json_pretty (const char *compact);

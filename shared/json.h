@@ -1,5 +1,6 @@
-/* Berth's JSON document layer: parse text into a tree of nodes, read and
- * change it, build one, and print it.
+/* Berth's JSON document layer: parse text into a tree of nodes
+ * (json-parse.c), read and change it (json-tree.c), build one and print it
+ * (json-write.c).
  *
  * It keeps the names and the ownership rules of the json-glib subset Berth
  * used before (JsonParser, JsonNode, JsonObject, JsonBuilder, ...), so

@@ -332,8 +332,8 @@ berth_state_status (int dir_fd, const BerthContainerState *st)
   return BERTH_STATUS_RUNNING;
 }
 
-char *
-berth_state_oci_json (const BerthContainerState *st, BerthStatus status, bool pretty)
+static char *
+oci_json (const BerthContainerState *st, BerthStatus status, int exit_status, bool pretty)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
@@ -346,8 +346,22 @@ berth_state_oci_json (const BerthContainerState *st, BerthStatus status, bool pr
   add_string (b, "created", st->created);
   add_string (b, "owner", st->owner != NULL ? st->owner : "");
   add_string_map (b, "annotations", st->annotations);
+  if (exit_status >= 0)
+    add_int (b, "exitStatus", exit_status);
   json_builder_end_object (b);
   return builder_to_string (b, pretty);
+}
+
+char *
+berth_state_oci_json (const BerthContainerState *st, BerthStatus status)
+{
+  return oci_json (st, status, -1, false);
+}
+
+char *
+berth_state_oci_json_pretty (const BerthContainerState *st, BerthStatus status, int exit_status)
+{
+  return oci_json (st, status, exit_status, true);
 }
 
 bool

@@ -53,8 +53,11 @@ BerthContainerState *berth_state_read (int dir_fd, GError **error);
 /* The status derived from the pid, its start time, start.sock and the cgroup freezer. */
 BerthStatus berth_state_status (int dir_fd, const BerthContainerState *st);
 
-/* The OCI state JSON (`state` output and hook stdin). */
-char *berth_state_oci_json (const BerthContainerState *st, BerthStatus status, bool pretty);
+/* The OCI state JSON, compact (hook stdin, the state runc passes around). */
+char *berth_state_oci_json (const BerthContainerState *st, BerthStatus status);
+/* The `state` command's output: pretty-printed as runc (Go) prints it, with
+ * "exitStatus" when a supervisor recorded one (exit_status >= 0). */
+char *berth_state_oci_json_pretty (const BerthContainerState *st, BerthStatus status, int exit_status);
 
 /* Recorded exit status (written by a supervisor); -1 when none. */
 bool berth_state_write_exit_status (int dir_fd, int status, GError **error);

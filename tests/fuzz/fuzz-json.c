@@ -1,4 +1,4 @@
-/* libFuzzer harness: the JSON layer itself (shared/json.c).  Any input
+/* libFuzzer harness: the JSON layer itself (json.h, shared/json-*.c).  Any input
  * either fails to parse with an error, or parses to a tree that prints
  * (compact and pretty) to text that parses back to an equal tree and prints
  * the same again. */

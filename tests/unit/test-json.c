@@ -1,4 +1,4 @@
-/* Unit tests for shared/json.c: the strict parser (values, escapes, UTF-8,
+/* Unit tests for the JSON layer (json.h, shared/json-*.c): the strict parser (values, escapes, UTF-8,
  * errors with their positions, limits), objects (order, duplicates, the
  * hash index of big objects), the builder and both printer layouts. */
 #include "json.h"
@@ -240,6 +240,14 @@ test_build_and_print (void)
   g_assert_cmpuint (len, ==, strlen (tabs));
   g_assert_true (g_str_has_prefix (tabs, "{\n\t\"s\": "));
   g_assert_nonnull (strstr (tabs, "\n\t\"list\": [\n\t\ttrue,\n"));
+
+  /* doubles print as doubles: an integral one (or -0.0, found by fuzz-json) keeps its ".0" */
+  g_autoptr (JsonNode) doubles = parse_ok ("[1e3, -5e-9945, 0.5, 1e300]");
+  g_autofree char *dtext = json_to_string (doubles, FALSE);
+  g_assert_cmpstr (dtext, ==, "[1000.0,-0.0,0.5,1.0000000000000001e+300]");
+  g_autoptr (JsonNode) dagain = parse_ok (dtext);
+  g_autofree char *dtext2 = json_to_string (dagain, FALSE);
+  g_assert_cmpstr (dtext2, ==, dtext);
 
   /* what is printed parses back to an equal tree */
   g_autoptr (JsonNode) again = parse_ok (compact);

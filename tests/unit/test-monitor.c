@@ -242,26 +242,10 @@ test_reader (void)
   close (go[0]), close (go[1]), close (done[0]), close (done[1]);
 }
 
-static void
-test_json_pretty (void)
-{
-  static const struct { const char *in, *out; } cases[] = {
-    { "{}", "{}" },
-    { "{\"a\":1,\"b\":[],\"c\":{}}", "{\n  \"a\": 1,\n  \"b\": [],\n  \"c\": {}\n}" },
-    { "{\"s\":\"x:{,}[\\\"]\",\"l\":[1,2]}", "{\n  \"s\": \"x:{,}[\\\"]\",\n  \"l\": [\n    1,\n    2\n  ]\n}" },
-  };
-  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *got = berth_json_pretty (cases[i].in);
-      g_assert_cmpstr (got, ==, cases[i].out);
-    }
-}
-
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/json/pretty", test_json_pretty);
   g_test_add_func ("/monitor/duration", test_duration);
   g_test_add_func ("/monitor/request", test_request);
   g_test_add_func ("/monitor/json-string", test_json_string);

@@ -75,7 +75,7 @@ test_roundtrip_and_duplicate (void)
   /* No temp file is left behind by the atomic write. */
   g_assert_cmpint (faccessat (dir_fd, ".state.json.tmp", F_OK, 0), ==, -1);
 
-  g_autofree char *json = berth_state_oci_json (back, BERTH_STATUS_RUNNING, false);
+  g_autofree char *json = berth_state_oci_json (back, BERTH_STATUS_RUNNING);
   g_assert_nonnull (strstr (json, "\"status\":\"running\""));
 
   g_assert_cmpint (berth_state_read_exit_status (dir_fd), ==, -1);
