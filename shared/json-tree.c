@@ -330,7 +330,8 @@ json_object_set_member (JsonObject *object, const char *name, JsonNode *node)
   gssize i = object_find (object, name);
   if (i >= 0)
     {
-      json_node_unref (object->values->pdata[i]);
+      if (object->values->pdata[i] != node)   /* setting a member to itself changes nothing */
+        json_node_unref (object->values->pdata[i]);
       object->values->pdata[i] = node;
       return;
     }

@@ -156,6 +156,9 @@ test_objects (void)
   g_assert_nonnull (json_object_get_object_member (o, "o"));
   g_assert_null (json_object_get_object_member (o, "l"));
   g_assert_nonnull (json_object_get_array_member (o, "l"));
+  /* setting a member to the node it holds changes nothing (as json-glib) */
+  json_object_set_member (o, "a", json_object_get_member (o, "a"));
+  g_assert_cmpstr (json_object_get_string_member (o, "a"), ==, "x");
 
   /* past the linear-search size: the index agrees with the order after removals */
   g_autoptr (JsonObject) big = json_object_new ();
