@@ -4,7 +4,7 @@
  *
  * It keeps the names and the ownership rules of the json-glib subset Berth
  * used before (JsonParser, JsonNode, JsonObject, JsonBuilder, ...), so
- * json-glib's documentation describes every function here, with three
+ * json-glib's documentation describes every function here, with the
  * differences noted below.  It is plain C on GLib: json-glib is a GObject
  * library and loading it maps GIO, GObject, libffi, libmount, libselinux,
  * libblkid, libz and libgmodule into every `berth` command, measured +2.4 ms
