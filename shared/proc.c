@@ -14,53 +14,56 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Parse /proc/PID/stat: the comm field may hold spaces and ')', so fields are
- * counted from the last ')'.  Returns the state char and start time. */
-static bool
-read_stat (pid_t pid, char *ret_state, uint64_t *ret_start_time)
+bool
+berth_proc_stat (pid_t pid, uint64_t f[BERTH_PROC_STAT_FIELDS])
 {
-  char path[64];
+  char path[64], buf[4096];
   snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  g_autofree char *buf = berth_read_file_at (AT_FDCWD, path, 4096, NULL);
-  if (buf == NULL)
+  berth_autofd int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return false;
-  char *p = strrchr (buf, ')');
-  if (p == NULL || p[1] != ' ')
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
     return false;
-  p += 2;
-  *ret_state = *p;
-  /* After ')': field 3 is state; start time is field 22 → 19 more fields. */
-  for (int field = 3; field < 22; field++)
+  buf[n] = '\0';
+  /* comm (field 2) may hold spaces and ')': fields are counted from the last ')'. */
+  const char *p = strrchr (buf, ')');
+  if (p == NULL)
+    return false;
+  p++;
+  memset (f, 0, BERTH_PROC_STAT_FIELDS * sizeof f[0]);
+  for (int field = 3; field < BERTH_PROC_STAT_FIELDS; field++)
     {
-      p = strchr (p, ' ');
-      if (p == NULL)
+      while (*p == ' ')
+        p++;
+      if (*p == '\0')
         return false;
-      p++;
+      char *end;
+      if (field == 3)
+        f[3] = (unsigned char) *p, end = (char *) p + 1;   /* the state letter */
+      else
+        f[field] = strtoull (p, &end, 10);
+      p = end;
     }
-  *ret_start_time = g_ascii_strtoull (p, NULL, 10);
   return true;
 }
 
 uint64_t
 berth_proc_start_time (pid_t pid)
 {
-  char state;
-  uint64_t start = 0;
-  if (!read_stat (pid, &state, &start))
-    return 0;
-  return start;
+  uint64_t f[BERTH_PROC_STAT_FIELDS];
+  return berth_proc_stat (pid, f) ? f[BERTH_PROC_STAT_STARTTIME] : 0;
 }
 
 bool
 berth_proc_is_alive (pid_t pid, uint64_t start_time)
 {
-  char state;
-  uint64_t start = 0;
-  if (pid <= 0 || !read_stat (pid, &state, &start))
+  uint64_t f[BERTH_PROC_STAT_FIELDS];
+  if (pid <= 0 || !berth_proc_stat (pid, f))
     return false;
-  if (state == 'Z' || state == 'X')
+  if (f[BERTH_PROC_STAT_STATE] == 'Z' || f[BERTH_PROC_STAT_STATE] == 'X')
     return false;
-  return start_time == 0 || start == start_time;
+  return start_time == 0 || f[BERTH_PROC_STAT_STARTTIME] == start_time;
 }
 
 int
@@ -185,15 +188,8 @@ pidns_inode (pid_t pid, ino_t *ret)
 static pid_t
 parent_of (pid_t pid)
 {
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  g_autofree char *stat = berth_read_file_at (AT_FDCWD, path, 4096, NULL);
-  const char *p = stat ? strrchr (stat, ')') : NULL;
-  int ppid = 0;
-  char state;
-  if (p == NULL || sscanf (p + 1, " %c %d", &state, &ppid) != 2)
-    return 0;
-  return ppid;
+  uint64_t f[BERTH_PROC_STAT_FIELDS];
+  return berth_proc_stat (pid, f) ? (pid_t) f[BERTH_PROC_STAT_PPID] : 0;
 }
 
 static int

@@ -5,6 +5,22 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The fields of /proc/PID/stat up to rss, indexed as in proc(5): f[N] is
+ * field N (f[3] the state letter, f[0..2] unused).  false when the process
+ * does not exist (or the file does not parse). */
+enum
+{
+  BERTH_PROC_STAT_STATE = 3,
+  BERTH_PROC_STAT_PPID = 4,
+  BERTH_PROC_STAT_UTIME = 14,
+  BERTH_PROC_STAT_STIME = 15,
+  BERTH_PROC_STAT_CUTIME = 16,
+  BERTH_PROC_STAT_CSTIME = 17,
+  BERTH_PROC_STAT_STARTTIME = 22,
+  BERTH_PROC_STAT_RSS = 24,
+  BERTH_PROC_STAT_FIELDS = 25,
+};
+bool berth_proc_stat (pid_t pid, uint64_t f[BERTH_PROC_STAT_FIELDS]);
 /* Field 22 of /proc/PID/stat; 0 when the process does not exist. */
 uint64_t berth_proc_start_time (pid_t pid);
 /* true when pid exists, is not a zombie, and has this start time. */

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -217,10 +218,46 @@ test_pidns_pids (void)
   g_assert_error (error, BERTH_ERROR, ESRCH);
 }
 
+/* /proc/PID/stat fields are counted from the last ')': a comm holding
+ * ") S 1 (" must not shift them. */
+static void
+test_stat_fields (void)
+{
+  int ready[2], go[2];
+  g_assert_cmpint (pipe (ready), ==, 0);
+  g_assert_cmpint (pipe (go), ==, 0);
+  pid_t child = fork ();
+  if (child == 0)
+    {
+      prctl (PR_SET_NAME, "x) S 1 (y", 0, 0, 0);
+      char c = 0;
+      if (write (ready[1], "r", 1) != 1 || read (go[0], &c, 1) < 0)
+        _exit (1);
+      _exit (0);
+    }
+  char c;
+  g_assert_cmpint (read (ready[0], &c, 1), ==, 1);
+  uint64_t f[BERTH_PROC_STAT_FIELDS];
+  g_assert_true (berth_proc_stat (child, f));
+  g_assert_cmpint ((pid_t) f[BERTH_PROC_STAT_PPID], ==, getpid ());
+  g_assert_true (f[BERTH_PROC_STAT_STATE] == 'S' || f[BERTH_PROC_STAT_STATE] == 'R');
+  g_assert_cmpuint (f[BERTH_PROC_STAT_STARTTIME], >, 0);
+  g_assert_cmpuint (f[BERTH_PROC_STAT_STARTTIME], ==, berth_proc_start_time (child));
+  g_assert_true (berth_proc_is_alive (child, f[BERTH_PROC_STAT_STARTTIME]));
+  g_assert_false (berth_proc_is_alive (child, f[BERTH_PROC_STAT_STARTTIME] + 1));
+  g_assert_cmpint (write (go[1], "g", 1), ==, 1);
+  int status;
+  g_assert_cmpint (waitpid (child, &status, 0), ==, child);
+  g_assert_false (berth_proc_stat (child, f));
+  g_assert_cmpuint (berth_proc_start_time (child), ==, 0);
+  close (ready[0]), close (ready[1]), close (go[0]), close (go[1]);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/proc/stat-fields", test_stat_fields);
   g_test_add_func ("/proc/dropped-by-init", test_dropped_by_init);
   g_test_add_func ("/proc/pidfd-checked", test_pidfd_checked);
   g_test_add_func ("/proc/pidns-pids", test_pidns_pids);
