@@ -3,14 +3,13 @@
 
 #include "cgroup.h"
 #include "error.h"
-#include "json-out.h"
+#include "json.h"
 #include "proc.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include "json.h"
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>

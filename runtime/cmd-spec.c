@@ -2,7 +2,7 @@
 #include "cli.h"
 
 #include "error.h"
-#include "json-out.h"
+#include "json.h"
 #include "mount-options.h"
 #include "seccomp.h"
 #include "state.h"
@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include "json.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>

@@ -5,11 +5,11 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "json.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include "json.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

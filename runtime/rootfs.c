@@ -294,7 +294,8 @@ berth_rootfs_finish (const BerthSpec *spec, bool no_pivot, GError **error)
 
   if (spec->linux_ != NULL && !apply_readonly_paths (rootfd, spec->linux_->readonlyPaths, error))
     return false;
-  if (spec->linux_ != NULL && !apply_masked_paths (rootfd, spec->linux_->maskedPaths, berth_lsm_mount_label (spec), error))
+  if (spec->linux_ != NULL
+      && !apply_masked_paths (rootfd, spec->linux_->maskedPaths, berth_lsm_mount_label (spec), error))
     return false;
   /* root.readonly: mount_setattr changes only MOUNT_ATTR_RDONLY, so flags
    * locked by a user namespace (nosuid, nodev...) are kept. */

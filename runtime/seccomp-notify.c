@@ -4,12 +4,12 @@
 #include "console.h"
 
 #include "error.h"
+#include "json.h"
 #include "seccomp.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include "json.h"
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -69,18 +69,6 @@ skip_blank (Scan *s)
 
 static JsonNode *parse_value (Scan *s);
 
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Four hex digits after "\u"; -1 if malformed. */
 static int
 read_hex4 (Scan *s)
@@ -90,7 +78,7 @@ read_hex4 (Scan *s)
   int v = 0;
   for (int i = 0; i < 4; i++)
     {
-      int h = hex_value (s->p[i]);
+      int h = g_ascii_xdigit_value (s->p[i]);
       if (h < 0)
         return -1;
       v = v * 16 + h;

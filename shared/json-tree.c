@@ -466,13 +466,6 @@ json_array_new (void)
   return a;
 }
 
-JsonArray *
-json_array_ref (JsonArray *array)
-{
-  g_atomic_int_inc (&array->ref);
-  return array;
-}
-
 void
 json_array_unref (JsonArray *array)
 {

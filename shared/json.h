@@ -71,11 +71,9 @@ const char *json_node_get_string (JsonNode *node); /* NULL unless a string */
 gboolean json_node_get_boolean (JsonNode *node);   /* boolean, or a non-zero number */
 gboolean json_node_equal (JsonNode *a, JsonNode *b);
 
-#define JSON_NODE_TYPE(node) json_node_get_node_type (node)
 #define JSON_NODE_HOLDS(node, t) ((node) != NULL && json_node_get_node_type (node) == (t))
 #define JSON_NODE_HOLDS_OBJECT(node) JSON_NODE_HOLDS ((node), JSON_NODE_OBJECT)
 #define JSON_NODE_HOLDS_ARRAY(node) JSON_NODE_HOLDS ((node), JSON_NODE_ARRAY)
-#define JSON_NODE_HOLDS_VALUE(node) JSON_NODE_HOLDS ((node), JSON_NODE_VALUE)
 #define JSON_NODE_HOLDS_NULL(node) JSON_NODE_HOLDS ((node), JSON_NODE_NULL)
 
 /* ---- objects: members in insertion order; setting an existing name
@@ -110,12 +108,9 @@ typedef struct
 } JsonObjectIter;
 void json_object_iter_init (JsonObjectIter *iter, JsonObject *object);
 gboolean json_object_iter_next (JsonObjectIter *iter, const char **name, JsonNode **node);
-#define json_object_iter_init_ordered json_object_iter_init
-#define json_object_iter_next_ordered json_object_iter_next
 
 /* ---- arrays ---- */
 JsonArray *json_array_new (void);
-JsonArray *json_array_ref (JsonArray *array);
 void json_array_unref (JsonArray *array);
 guint json_array_get_length (JsonArray *array);
 JsonNode *json_array_get_element (JsonArray *array, guint index);            /* borrowed */
@@ -127,7 +122,6 @@ void json_array_add_element (JsonArray *array, JsonNode *node);              /* 
 #define JSON_PARSER_ERROR (json_parser_error_quark ())
 GQuark json_parser_error_quark (void);
 JsonParser *json_parser_new (void);
-#define json_parser_new_immutable json_parser_new
 void json_parser_free (JsonParser *parser);
 /* length -1: data is NUL-terminated.  Empty (or all-blank) data parses to a
  * NULL root, as in json-glib. */
@@ -137,7 +131,6 @@ JsonNode *json_parser_get_root (JsonParser *parser); /* borrowed from the parser
 
 /* ---- building ---- */
 JsonBuilder *json_builder_new (void);
-#define json_builder_new_immutable json_builder_new
 void json_builder_free (JsonBuilder *builder);
 JsonBuilder *json_builder_begin_object (JsonBuilder *builder);
 JsonBuilder *json_builder_end_object (JsonBuilder *builder);

@@ -182,7 +182,7 @@ add_linux (JsonBuilder *b, bool rootless, uid_t uid, gid_t gid)
 char *
 berth_spec_default_json (bool rootless, uid_t uid, gid_t gid)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new_immutable ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   add_string (b, "ociVersion", DEFAULT_OCI_VERSION);
   add_process (b);

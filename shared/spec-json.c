@@ -9,7 +9,7 @@
 JsonNode *
 spec_json_parse_root (const char *file, const char *json, size_t len, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
   if (len > G_MAXSSIZE)
     return berth_fail (error, "%s: file too large", file), NULL;
@@ -246,8 +246,8 @@ spec_get_string_map (SpecCtx *c, JsonObject *o, const char *m, GHashTable **out,
   JsonObjectIter iter;
   const char *key;
   JsonNode *value;
-  json_object_iter_init_ordered (&iter, obj);
-  while (json_object_iter_next_ordered (&iter, &key, &value))
+  json_object_iter_init (&iter, obj);
+  while (json_object_iter_next (&iter, &key, &value))
     {
       if (json_node_get_value_kind (value) != JSON_VALUE_STRING)
         {
@@ -318,8 +318,8 @@ spec_get_keyed_objects (SpecCtx *c, JsonObject *o, const char *m, size_t elem_si
   const char *key;
   JsonNode *value;
   size_t i = 0;
-  json_object_iter_init_ordered (&iter, obj);
-  while (json_object_iter_next_ordered (&iter, &key, &value))
+  json_object_iter_init (&iter, obj);
+  while (json_object_iter_next (&iter, &key, &value))
     {
       if (!JSON_NODE_HOLDS_OBJECT (value))
         {

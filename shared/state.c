@@ -2,13 +2,13 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "json.h"
 #include "proc.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include "json.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -211,11 +211,7 @@ static char *
 builder_to_string (JsonBuilder *b, bool pretty)
 {
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_pretty (gen, pretty);
-  json_generator_set_indent (gen, 2);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  return json_to_string (root, pretty);
 }
 
 bool
@@ -273,13 +269,12 @@ berth_state_read (int dir_fd, GError **error)
   if (len == 0)
     {
       /* Empty (truncated by hand, or a crash of an older berth that did not
-       * fsync it): as if never
-       * written, so the container reads as half-created and `delete
-       * --force` removes it. */
+       * fsync it): as if never written, so the container reads as
+       * half-created and `delete --force` removes it. */
       berth_fail_code (error, ENOENT, "container state is empty");
       return NULL;
     }
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, text, (gssize) len, NULL))
     {
       berth_fail (error, "container state file is corrupt");

@@ -4,10 +4,10 @@
 #include "cgroup-stats.h"
 #include "error.h"
 #include "json-out.h"
+#include "json.h"
 #include "monitor-proto.h"
 
 #include <errno.h>
-#include "json.h"
 #include <signal.h>
 #include <string.h>
 #include <fcntl.h>

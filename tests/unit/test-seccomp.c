@@ -1,12 +1,12 @@
 /* linux.seccomp: real filters loaded into forked children. */
 #include "seccomp.h"
 #include "error.h"
+#include "json.h"
 #include "forktest.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include "json.h"
 #include <libseccomp.h>
 #include <linux/seccomp.h>
 #include <stdlib.h>

@@ -4,9 +4,9 @@
  * JSON literals are written with ' for " (see J()) to stay readable. */
 #include "spec.h"
 #include "error.h"
+#include "json.h"
 
 #include <errno.h>
-#include "json.h"
 #include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
