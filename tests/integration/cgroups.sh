@@ -4,12 +4,6 @@
 # Runs on this v1 hybrid host and, unchanged, in the pure cgroup v2 guest (tests/integration/v2-lane.sh).
 source "$(dirname "$0")/../lib/tap.sh"
 
-# T_SELECT="t_fn ...": run only these tests (the cgroup v2 lane runs a subset).
-if [ -n "${T_SELECT:-}" ]; then
-	eval "t_run_all() $(declare -f t_run | tail -n +2)"
-	t_run() { [[ " $(echo $T_SELECT) " == *" $2 "* ]] && t_run_all "$@"; return 0; }
-fi
-
 if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then CG_MODE=v2; else CG_MODE=v1; fi
 UNIFIED=
 if [ "$CG_MODE" = v2 ]; then UNIFIED=/sys/fs/cgroup

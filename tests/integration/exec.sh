@@ -2,12 +2,6 @@
 # exec: every runc flag, exit status propagation, the namespaces and cgroup it joins, errors.
 source "$(dirname "$0")/../lib/tap.sh"
 
-# T_SELECT="t_fn ...": run only these tests (the cgroup v2 lane runs a subset).
-if [ -n "${T_SELECT:-}" ]; then
-	eval "t_run_all() $(declare -f t_run | tail -n +2)"
-	t_run() { [[ " $(echo $T_SELECT) " == *" $2 "* ]] && t_run_all "$@"; return 0; }
-fi
-
 # A running container (sleep) whose id is in $ID and bundle in $B.
 start_container() {
 	B=$TD/c; ID=$(new_id)

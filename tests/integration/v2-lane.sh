@@ -6,10 +6,13 @@
 # turns what the test files print into one TAP stream. Build on the host first; the guest runs the
 # host's binaries (the checkout is shared read-write, / read-only).
 #
-# Env: BERTH (runtime, default build/runtime/berth), V2VM (path of run-in-v2vm), V2VM_TIMEOUT
-# (seconds, default 900: a timeout is one failed test, not a hang), V2_LANE_FILES (test files to
-# run, default "cgroups exec"; lifecycle.sh is long under emulation, cgroups.sh has a lifecycle test), V2_LANE_CGROUPS / V2_LANE_EXEC (space-separated test
-# function names of cgroups.sh / exec.sh to run; "all" = every test; defaults below).
+# Env: BERTH (runtime, default build/runtime/berth), V2VM (path of run-in-v2vm), V2_LANE_BUDGET
+# (seconds for the whole lane, default 1700, under meson's 1800), V2_LANE_BOOT_LIMIT / V2_LANE_STALL_LIMIT
+# (seconds without a first line / without a new line before the VM counts as not booted / hung),
+# T_TEST_TIMEOUT (seconds per test in the guest, default 180), V2_LANE_FILES (test files to run,
+# default "cgroups exec"; lifecycle.sh is long under emulation, cgroups.sh has a lifecycle test),
+# V2_LANE_CGROUPS / V2_LANE_EXEC (space-separated test function names of cgroups.sh / exec.sh to run;
+# "all" = every test; defaults below).
 # It runs under a plain `meson test` (CI); BERTH_V2_LANE=0 turns it off for a quick local run:
 #     BERTH_V2_LANE=0 meson test -C build
 set -uo pipefail
@@ -57,18 +60,55 @@ if [ -z "$V2VM" ]; then
 fi
 [ -n "$V2VM" ] && [ -x "$V2VM" ] || { echo "1..0 # SKIP run-in-v2vm not found (set V2VM)"; exit 0; }
 
-export V2VM_TIMEOUT=${V2VM_TIMEOUT:-900}
-export V2VM_ENV="BERTH V2_LANE_FILES V2_LANE_CGROUPS V2_LANE_EXEC ${V2VM_ENV:-}"
+export V2VM_ENV="BERTH V2_LANE_FILES V2_LANE_CGROUPS V2_LANE_EXEC T_TEST_TIMEOUT ${V2VM_ENV:-}"
 export V2_LANE_FILES=${V2_LANE_FILES:-cgroups exec} V2_LANE_CGROUPS=${V2_LANE_CGROUPS:-} V2_LANE_EXEC=${V2_LANE_EXEC:-}
 [ -z "$V2_LANE_CGROUPS" ] && unset V2_LANE_CGROUPS
 [ -z "$V2_LANE_EXEC" ] && unset V2_LANE_EXEC
+# A test that hangs in the guest fails alone (tests/lib/tap.sh kills it) and the lane goes on.
+export T_TEST_TIMEOUT=${T_TEST_TIMEOUT:-180}
+
+# Budget: the whole lane stays under meson's timeout for it (1800 s). The guest's output is watched
+# while it runs: no first line within BOOT_LIMIT is a VM that did not boot (tried once more, the
+# VM's fault, not a test's); no new line within STALL_LIMIT is a hang (the lane stops, and says where).
+BUDGET=${V2_LANE_BUDGET:-1700} BOOT_LIMIT=${V2_LANE_BOOT_LIMIT:-240} STALL_LIMIT=${V2_LANE_STALL_LIMIT:-420}
+CACHE=${V2VM_CACHE:-/var/tmp/v2vm}
+t0=$(date +%s)
+out=$(mktemp) marker=$(mktemp)
+vm_pid= run_dir=
+finish_vm() { [ -n "$vm_pid" ] && kill "$vm_pid" 2>/dev/null && wait "$vm_pid" 2>/dev/null; vm_pid=; }
+trap 'finish_vm; rm -f "$out" "$marker"; [ -n "$run_dir" ] && rm -rf "$run_dir"' EXIT
+
+# run_guest: one VM boot; sets rc (run-in-v2vm's status, or "boot"/"stall") and run_dir.
+run_guest() {
+	: >"$out"; touch "$marker"
+	local left=$((BUDGET - ($(date +%s) - t0)))
+	V2VM_KEEP_LOG=1 V2VM_TIMEOUT=$left "$V2VM" "$TOP" bash "$TOP/tests/integration/v2-lane.sh" --guest >"$out" 2>&1 &
+	vm_pid=$!
+	local size=0 last now started booted=
+	started=$(date +%s); last=$started
+	rc=
+	while kill -0 "$vm_pid" 2>/dev/null; do
+		sleep 2
+		now=$(date +%s)
+		[ -z "$booted" ] && grep -q '^# guest: ' "$out" && booted=1
+		if [ "$(stat -c %s "$out")" != "$size" ]; then size=$(stat -c %s "$out"); last=$now; fi
+		if [ -z "$booted" ] && [ $((now - started)) -ge "$BOOT_LIMIT" ]; then rc=boot; break; fi
+		if [ -n "$booted" ] && [ $((now - last)) -ge "$STALL_LIMIT" ]; then rc=stall; break; fi
+	done
+	if [ -n "$rc" ]; then finish_vm; else wait "$vm_pid"; rc=$?; vm_pid=; fi
+	run_dir=$(find "$CACHE/runs" -mindepth 1 -maxdepth 1 -name 'run.*' -newer "$marker" \
+		-exec grep -lF -- "$TOP/tests/integration/v2-lane.sh" {}/cmd \; 2>/dev/null | head -n1)
+	run_dir=${run_dir%/cmd}
+}
+
+run_guest
+if [ "$rc" = boot ] || { [ "$rc" = 125 ] && ! grep -q '^# guest: ' "$out"; }; then
+	echo "# the guest did not start the lane (${rc}); booting it once more"
+	[ -n "$run_dir" ] && rm -rf "$run_dir"
+	run_guest
+fi
 
 n=0 failed=0 file=- plan_seen=
-t0=$(date +%s)
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-"$V2VM" "$TOP" bash "$TOP/tests/integration/v2-lane.sh" --guest >"$out" 2>&1
-rc=$?
 while IFS= read -r line; do
 	case $line in
 	"### file "*) file=${line#\#\#\# file }; plan_seen= ;;
@@ -89,9 +129,22 @@ while IFS= read -r line; do
 done <"$out"
 case $rc in
 0) ;;
-124) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - v2 guest timed out after ${V2VM_TIMEOUT}s" ;;
+124) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - v2 guest ran out of the lane's ${BUDGET} s" ;;
+boot) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - v2 guest printed nothing within ${BOOT_LIMIT} s, twice" ;;
+stall) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - v2 guest printed nothing for ${STALL_LIMIT} s (hung; its last lines are on stderr)" ;;
 *) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - run-in-v2vm exited $rc" ;;
 esac
 echo "1..$n"
 echo "# v2 lane: $n tests, $failed failed, $(($(date +%s) - t0)) s"
+if [ "$failed" != 0 ]; then
+	# meson --print-errorlogs shows stderr: enough to tell a test's failure from the VM's
+	{
+		echo "v2 lane: $failed of $n failed after $(($(date +%s) - t0)) s (run-in-v2vm: $rc); the guest's last lines:"
+		tail -n 40 "$out"
+		if [ -n "$run_dir" ]; then
+			echo "--- guest console (tail)"; tail -n 25 "$run_dir/console.log" 2>/dev/null
+			echo "--- qemu stderr (tail)"; tail -n 10 "$run_dir/qemu.err" 2>/dev/null
+		fi
+	} >&2
+fi
 [ "$failed" = 0 ]

@@ -11,6 +11,9 @@
 #     t_done
 #
 # Each test function runs in a subshell with `set -eE`; any failing command or assertion fails the test.
+# T_SELECT="t_fn ..." runs only those test functions of a file.
+# With T_TEST_TIMEOUT=SECONDS (the v2 lane sets it) a test that runs longer is killed with all it
+# started and fails alone; the file goes on with the next test.
 # After every test a leak check runs (and then cleans up so later tests start clean):
 #   * no container left in the test's private --root ($T_ROOT) and no entries in it,
 #   * no new mount under $T_WORK (every bundle and the state root live there; with
@@ -305,10 +308,30 @@ t_force_cleanup() {
 }
 
 # ------------------------------------------------------------------------------------------ running
+# t_descendants PID: every process below PID (found by parent PID), deepest first.
+t_descendants() {
+	local c
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do t_descendants "$c"; echo "$c"; done
+}
+
+# t_watchdog PID SECONDS OUT: (in the background) after SECONDS, note the timeout in OUT and kill
+# the test subshell PID with everything it started, by PID. Killed itself when the test ends in time.
+t_watchdog() {
+	local sleeper
+	trap '[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; exit 0' TERM
+	sleep "$2" & sleeper=$!
+	wait "$sleeper" || exit 0
+	echo "# TIMEOUT: the test ran longer than $2 s (T_TEST_TIMEOUT); killed" >>"$3"
+	kill -9 $(t_descendants "$1") "$1" 2>/dev/null
+	exit 0
+}
+
 # t_run NAME FUNC [berth_only|runc_skip|skip:REASON|needs:CMD]...
 t_run() {
 	local name=$1 fn=$2; shift 2
 	local flag
+	# T_SELECT="t_fn ...": run only these test functions (the v2 lane runs a subset of two files).
+	[ -n "${T_SELECT:-}" ] && [[ " $(echo $T_SELECT) " != *" $fn "* ]] && return 0
 	T_N=$((T_N + 1))
 	for flag in "$@"; do
 		case $flag in
@@ -335,8 +358,12 @@ t_run() {
 		trap 'echo "# failed at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
 		cd "$TD"
 		"$fn"
-	) >"$out" 2>&1 </dev/null
-	rc=$?   # not `|| rc=$?`: that context would switch errexit off inside the subshell
+	) >"$out" 2>&1 </dev/null &
+	local tpid=$! watchdog=
+	[ -n "${T_TEST_TIMEOUT:-}" ] && { t_watchdog "$tpid" "$T_TEST_TIMEOUT" "$out" & watchdog=$!; }
+	wait "$tpid" 2>/dev/null
+	rc=$?   # (the subshell runs apart: `|| rc=$?` there would switch errexit off inside it)
+	[ -n "$watchdog" ] && { kill "$watchdog" 2>/dev/null; wait "$watchdog" 2>/dev/null; }
 	t1=$(date +%s%N)
 	# SKIP from inside a test: the function prints "SKIP: reason" and exits 77.
 	if [ "$rc" = 77 ]; then
