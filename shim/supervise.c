@@ -80,7 +80,7 @@ shim_stdin_flush (Shim *s)
   if (s->stdin_queue->len > 0)
     {
       if (!s->stdin_src)
-        s->stdin_src = shim_fd_add (s->stdin_fd, G_IO_OUT | G_IO_ERR, stdin_out_cb, s);
+        s->stdin_src = berth_fd_add (s->stdin_fd, G_IO_OUT | G_IO_ERR, stdin_out_cb, s);
       shim_attach_pause_input (s, s->stdin_queue->len >= SHIM_STDIN_QUEUE_MAX);
       return;
     }
@@ -302,7 +302,7 @@ shim_console_socket_create (Shim *s, GError **error)
   if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0)
     return berth_fail_errno (error, errno, "console socket: bind %s", s->console_path);
   s->console_listen_fd = berth_steal_fd (&fd);
-  s->console_src = shim_fd_add (s->console_listen_fd, G_IO_IN, console_accept_cb, s);
+  s->console_src = berth_fd_add (s->console_listen_fd, G_IO_IN, console_accept_cb, s);
   return true;
 }
 
@@ -314,10 +314,16 @@ write_exit_files (Shim *s)
   g_autoptr (GError) err = NULL;
   if (shim_oom_check (&s->oom))
     {
-      g_autofree char *p = g_build_filename (o->bundle ? o->bundle : ".", "oom", NULL);
-      int fd = open (p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-      if (fd >= 0)
-        close (fd);
+      /* podman reads <bundle>/oom; a container handed over by `berth run -d` has no bundle
+       * here: its state dir. Never the working directory (conmon's habit). */
+      const char *dir = o->bundle ? o->bundle : o->state_dir;
+      if (dir)
+        {
+          g_autofree char *p = g_build_filename (dir, "oom", NULL);
+          int fd = open (p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+          if (fd >= 0)
+            close (fd);
+        }
       if (o->persist_dir && !shim_atomic_write (o->persist_dir, "oom", "", &err))
         g_clear_error (&err);
     }
@@ -501,7 +507,7 @@ shim_signals_setup (Shim *s, sigset_t *ret_orig_mask, GError **error)
   s->sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (s->sigfd < 0)
     return berth_fail_errno (error, errno, "signalfd");
-  shim_fd_add (s->sigfd, G_IO_IN, signal_cb, s);
+  berth_fd_add (s->sigfd, G_IO_IN, signal_cb, s);
   return true;
 }
 

@@ -155,6 +155,11 @@ t_oom_event() {
 	grep -q '"type":"oom"' "$out" || { kill $ev; t_fail "no oom event within 10 s:" "$(tail -c 300 "$out")"; }
 	assert_eq "$(grep '"type":"oom"' "$out" | head -n1)" "{\"type\":\"oom\",\"id\":\"$id\"}" "oom line"
 	wait_status "$id" stopped
+	if [ "$T_RT_KIND" = berth ]; then   # the shim of `run -d` notes the OOM kill in the state dir
+		i=0; while [ ! -e "$T_ROOT/$id/oom" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		assert_file "$T_ROOT/$id/oom" "oom file in the state dir"
+		assert_no_file "$TD/oom"
+	fi
 	# runc keeps its stream open (printing errors) after the container stopped; berth ends it.
 	[ "$T_RT_KIND" = berth ] || { kill $ev; wait $ev 2>/dev/null || true; rt_ok delete "$id"; return 0; }
 	local rc=0; timeout 5 tail --pid=$ev -f /dev/null || rc=$?
