@@ -5,6 +5,7 @@
 #include "monitor.h"
 
 #include "error.h"
+#include "mainloop.h"
 #include "util.h"
 
 #include <errno.h>
@@ -43,7 +44,7 @@ client_flush (Client *cl)
       if (n < 0 && errno == EAGAIN)
         {
           if (cl->out_src == 0)
-            cl->out_src = g_unix_fd_add (cl->fd, G_IO_OUT, on_client_writable, cl);
+            cl->out_src = berth_fd_add (cl->fd, G_IO_OUT, on_client_writable, cl);
           return true;
         }
       if (n < 0)
@@ -216,7 +217,7 @@ client_subscribe (Client *cl)
   its.it_interval.tv_nsec = (long) (cl->req.interval_ns % 1000000000ull);
   its.it_value = its.it_interval;
   timerfd_settime (cl->timer_fd, 0, &its, NULL);
-  cl->timer_src = g_unix_fd_add (cl->timer_fd, G_IO_IN, on_client_timer, cl);
+  cl->timer_src = berth_fd_add (cl->timer_fd, G_IO_IN, on_client_timer, cl);
 }
 
 static gboolean
@@ -280,7 +281,7 @@ on_listen (int fd, GIOCondition cond, gpointer data)
   cl->timer_fd = -1;
   cl->in = g_string_new (NULL);
   cl->out = g_string_new (NULL);
-  cl->in_src = g_unix_fd_add (cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client_readable, cl);
+  cl->in_src = berth_fd_add (cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client_readable, cl);
   g_ptr_array_add (m->clients, cl);
   monitor_check_idle (m);
   return G_SOURCE_CONTINUE;
@@ -315,7 +316,7 @@ monitor_clients_start (Monitor *m, GError **error)
   m->grace_fd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
   if (m->grace_fd < 0)
     return berth_fail_errno (error, errno, "timerfd_create");
-  g_unix_fd_add (m->grace_fd, G_IO_IN, on_grace, m);
+  berth_fd_add (m->grace_fd, G_IO_IN, on_grace, m);
 
   g_autofree char *path = berth_monitor_socket_path (m->root_fd);
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -331,7 +332,7 @@ monitor_clients_start (Monitor *m, GError **error)
     return berth_fail_errno (error, errno, "bind %s/%s", m->root, BERTH_MONITOR_SOCKET);
   if (listen (m->listen_fd, 128) < 0)
     return berth_fail_errno (error, errno, "listen");
-  g_unix_fd_add (m->listen_fd, G_IO_IN, on_listen, m);
+  berth_fd_add (m->listen_fd, G_IO_IN, on_listen, m);
   monitor_check_idle (m);
   return true;
 }

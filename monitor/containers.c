@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "json-out.h"
+#include "mainloop.h"
 #include "proc.h"
 #include "util.h"
 
@@ -215,7 +216,7 @@ container_load (Container *c)
       if (c->oom_efd >= 0)
         {
           g_unix_set_fd_nonblocking (c->oom_efd, TRUE, NULL);
-          c->oom_src = g_unix_fd_add (c->oom_efd, G_IO_IN, on_oom_eventfd, c);
+          c->oom_src = berth_fd_add (c->oom_efd, G_IO_IN, on_oom_eventfd, c);
         }
     }
   c->cgroup = g_steal_pointer (&cg);
@@ -223,7 +224,7 @@ container_load (Container *c)
   if (c->reader != NULL)
     berth_stats_reader_set_config_watch (c->reader, watch_config_file, c);
   c->pidfd = berth_steal_fd (&pidfd);
-  c->pidfd_src = g_unix_fd_add (c->pidfd, G_IO_IN, on_pidfd, c);
+  c->pidfd_src = berth_fd_add (c->pidfd, G_IO_IN, on_pidfd, c);
 }
 
 static void
@@ -368,7 +369,7 @@ monitor_containers_start (Monitor *m, GError **error)
   m->root_wd = inotify_add_watch (m->inotify_fd, m->root, ROOT_MASK);
   if (m->root_wd < 0)
     return berth_fail_errno (error, errno, "inotify watch on %s", m->root);
-  g_unix_fd_add (m->inotify_fd, G_IO_IN, on_inotify, m);
+  berth_fd_add (m->inotify_fd, G_IO_IN, on_inotify, m);
   /* Containers already there (the watch is in place first: nothing is missed). */
   DIR *d = fdopendir (dup (m->root_fd));
   if (d == NULL)

@@ -10,10 +10,10 @@
 #include "monitor.h"
 
 #include "error.h"
+#include "mainloop.h"
 #include "util.h"
 
 #include <errno.h>
-#include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +58,7 @@ setup (Monitor *m, GError **error)
   int sfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0)
     return berth_fail_errno (error, errno, "signalfd");
-  g_unix_fd_add (sfd, G_IO_IN, on_signal, m);
+  berth_fd_add (sfd, G_IO_IN, on_signal, m);
   /* Many containers: a few fds each. */
   struct rlimit rl;
   if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max)

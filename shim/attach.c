@@ -64,7 +64,7 @@ shim_attach_pause_input (Shim *s, bool paused)
           c->in_src = 0;
         }
       else if (!paused && !c->in_src)
-        c->in_src = shim_fd_add (c->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_in_cb, c);
+        c->in_src = berth_fd_add (c->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_in_cb, c);
     }
 }
 
@@ -166,7 +166,7 @@ client_send (AttachClient *c, const guint8 *pkt, size_t len)
   g_byte_array_append (c->queue, (guint8 *) &l, 2);
   g_byte_array_append (c->queue, pkt, (guint) len);
   if (!c->out_src)
-    c->out_src = shim_fd_add (c->fd, G_IO_OUT | G_IO_ERR | G_IO_HUP, client_out_cb, c);
+    c->out_src = berth_fd_add (c->fd, G_IO_OUT | G_IO_ERR | G_IO_HUP, client_out_cb, c);
 }
 
 void
@@ -207,7 +207,7 @@ attach_accept_one (Shim *s)
   g_ptr_array_add (s->clients, c);
   bool paused = s->stdin_queue && s->stdin_queue->len >= SHIM_STDIN_QUEUE_MAX;
   if (!paused)
-    c->in_src = shim_fd_add (cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_in_cb, c);
+    c->in_src = berth_fd_add (cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_in_cb, c);
   return true;
 }
 
@@ -268,7 +268,7 @@ shim_attach_listen (Shim *s, GError **error)
   s->clients = g_ptr_array_new_with_free_func (client_free);
   s->attach_fd = berth_steal_fd (&sfd);
   s->attach_path = g_steal_pointer (&path);
-  s->attach_src = shim_fd_add (s->attach_fd, G_IO_IN, attach_accept_cb, s);
+  s->attach_src = berth_fd_add (s->attach_fd, G_IO_IN, attach_accept_cb, s);
   return true;
 }
 

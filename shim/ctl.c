@@ -108,7 +108,7 @@ shim_ctl_open (Shim *s, GError **error)
   if (!fifo_open (s->o->bundle, "ctl", &s->ctl_fd, &s->ctl_wfd, error)
       || !fifo_open (s->o->bundle, "winsz", &s->winsz_fd, &s->winsz_wfd, error))
     return false;
-  s->ctl_src = shim_fd_add (s->ctl_fd, G_IO_IN, ctl_cb, s);
-  s->winsz_src = shim_fd_add (s->winsz_fd, G_IO_IN, winsz_cb, s);
+  s->ctl_src = berth_fd_add (s->ctl_fd, G_IO_IN, ctl_cb, s);
+  s->winsz_src = berth_fd_add (s->winsz_fd, G_IO_IN, winsz_cb, s);
   return true;
 }

@@ -72,6 +72,6 @@ shim_sdnotify_listen (Shim *s, GError **error)
   if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
     return berth_fail_errno (error, errno, "--sdnotify-socket: bind %s", path);
   chmod (path, 0777);
-  shim_fd_add (berth_steal_fd (&fd), G_IO_IN, notify_cb, s);
+  berth_fd_add (berth_steal_fd (&fd), G_IO_IN, notify_cb, s);
   return true;
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include <glib.h>
 #include <glib-unix.h>
+#include "mainloop.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -175,19 +176,6 @@ struct Shim
   int exit_code;
 };
 
-/* g_unix_fd_add, but the source is not blocked while it is dispatched: GLib
- * blocks by removing and re-adding the fd, two eventfd wakeups per
- * dispatch.  The shim never iterates the loop from a callback. */
-static inline guint
-shim_fd_add (int fd, GIOCondition cond, GUnixFDSourceFunc func, gpointer data)
-{
-  GSource *src = g_unix_fd_source_new (fd, cond);
-  g_source_set_callback (src, G_SOURCE_FUNC (func), data, NULL);
-  g_source_set_can_recurse (src, TRUE);
-  guint id = g_source_attach (src, NULL);
-  g_source_unref (src);
-  return id;
-}
 void shim_stdin_flush (Shim *s);
 void shim_stdin_shutdown (Shim *s);
 void shim_resize (Shim *s, int rows, int cols);
