@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -170,8 +169,9 @@ check_one (const BerthIdMapping *maps, size_t n, bool is_gid, BerthIdMapMethod *
   if (berth_id_mappings_check (maps, n, is_gid, privileged, own, "", "", NULL, ret, NULL))
     return true;
 
-  struct passwd *pw = getpwuid (euid);
-  g_autofree char *user = pw ? g_strdup (pw->pw_name) : g_strdup_printf ("%u", (unsigned) euid);
+  g_autofree char *user = berth_passwd_user_name (euid);
+  if (user == NULL)
+    user = g_strdup_printf ("%u", (unsigned) euid);
   const char *path = is_gid ? SUBGID_PATH : SUBUID_PATH;
   g_autofree char *text = berth_read_file_at (AT_FDCWD, path, 16 << 20, NULL);
   if (text == NULL && errno != ENOENT)

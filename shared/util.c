@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 
 void
@@ -101,6 +102,38 @@ berth_read_file_at (int dirfd, const char *path, size_t max_len, size_t *ret_len
   if (ret_len)
     *ret_len = len;
   return g_steal_pointer (&buf);
+}
+
+char *
+berth_passwd_parse_name (const char *text, uid_t uid)
+{
+  for (const char *line = text; line && *line;)
+    {
+      const char *eol = strchr (line, '\n');
+      size_t len = eol ? (size_t) (eol - line) : strlen (line);
+      /* name:password:uid:gid:gecos:home:shell; # starts a comment (as nss_files) */
+      const char *c1 = memchr (line, ':', len);
+      const char *c2 = c1 ? memchr (c1 + 1, ':', len - (size_t) (c1 + 1 - line)) : NULL;
+      const char *c3 = c2 ? memchr (c2 + 1, ':', len - (size_t) (c2 + 1 - line)) : NULL;
+      if (c3 && c1 > line && *line != '#' && c3 - c2 - 1 > 0 && c3 - c2 - 1 < 16)
+        {
+          char num[16];
+          memcpy (num, c2 + 1, (size_t) (c3 - c2 - 1));
+          num[c3 - c2 - 1] = '\0';
+          uint64_t v;
+          if (berth_parse_uint64 (num, UINT32_MAX, &v) && v == uid)
+            return g_strndup (line, (gsize) (c1 - line));
+        }
+      line = eol ? eol + 1 : NULL;
+    }
+  return NULL;
+}
+
+char *
+berth_passwd_user_name (uid_t uid)
+{
+  g_autofree char *text = berth_read_file_at (AT_FDCWD, "/etc/passwd", 64 << 20, NULL);
+  return text ? berth_passwd_parse_name (text, uid) : NULL;
 }
 
 bool

@@ -32,6 +32,13 @@ char *berth_read_file_at (int dirfd, const char *path, size_t max_len, size_t *r
 /* Write str to dirfd/path (O_WRONLY|O_CLOEXEC, no create). false with errno. */
 bool berth_write_file_at (int dirfd, const char *path, const char *str);
 
+/* The name of uid in the host's /etc/passwd, as runc's user.LookupUid finds it
+ * (no NSS: the programs are static and never load NSS modules). NULL when
+ * there is no such line or no readable file. */
+char *berth_passwd_user_name (uid_t uid);
+/* The same, from the text of a passwd file (tests). */
+char *berth_passwd_parse_name (const char *text, uid_t uid);
+
 /* Close every fd >= first_fd (close_range, with a loop as fallback). */
 void berth_close_fds_from (int first_fd);
 

@@ -30,10 +30,11 @@ host_unchanged() {
 }
 
 # ------------------------------------------------------------------------------------ CVE-2019-5736
-# copy_libs BINARY ROOTFS: the ELF interpreter and shared libraries of BINARY, at their host paths.
+# copy_libs BINARY ROOTFS: the ELF interpreter and shared libraries of BINARY, at their host paths
+# (none for a static-pie berth).
 copy_libs() {
 	local lib
-	for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
 		mkdir -p "$2$(dirname "$lib")"; cp -L "$lib" "$2$lib"
 	done
 }

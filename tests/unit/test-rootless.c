@@ -2,6 +2,7 @@
  * mapped and how), user-namespace detection, processes by pid namespace. */
 #include "error.h"
 #include "rootless.h"
+#include "util.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -34,6 +35,33 @@ test_subid_parse (void)
   g_assert_cmpuint (carol->len, ==, 0);
   g_autoptr (GArray) none = berth_subid_parse (NULL, "alice", 1);
   g_assert_cmpuint (none->len, ==, 0);
+}
+
+/* The user name of a uid (the subuid lookup and the state's "owner"): /etc/passwd lines, no NSS. */
+static void
+test_passwd_name (void)
+{
+  const char *text = "root:x:0:0:root:/root:/bin/bash\n"
+                     "# not a user:x:5:5\n"
+                     "short:x\n"
+                     "bad:x:12a:0::/:/bin/sh\n"
+                     "big:x:99999999999:0::/:/bin/sh\n"
+                     ":x:77:0::/:/bin/sh\n"
+                     "alice:x:1000:1000:Alice:/home/alice:/bin/sh\n"
+                     "alice2:x:1000:1000::/:/bin/sh\n"
+                     "last:x:4294967294:0::/:/bin/sh";
+  g_autofree char *root = berth_passwd_parse_name (text, 0);
+  g_assert_cmpstr (root, ==, "root");
+  g_autofree char *alice = berth_passwd_parse_name (text, 1000);
+  g_assert_cmpstr (alice, ==, "alice"); /* the first line wins */
+  g_autofree char *last = berth_passwd_parse_name (text, 4294967294U);
+  g_assert_cmpstr (last, ==, "last"); /* no final newline */
+  g_assert_null (berth_passwd_parse_name (text, 12));
+  g_assert_null (berth_passwd_parse_name (text, 77)); /* empty name */
+  g_assert_null (berth_passwd_parse_name (text, 5));
+  g_assert_null (berth_passwd_parse_name ("", 0));
+  g_autofree char *host_root = berth_passwd_user_name (0);
+  g_assert_cmpstr (host_root, ==, "root");
 }
 
 static bool
@@ -141,6 +169,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/rootless/subid-parse", test_subid_parse);
+  g_test_add_func ("/rootless/passwd-name", test_passwd_name);
   g_test_add_func ("/rootless/mapping-methods", test_mapping_methods);
   g_test_add_func ("/rootless/mapping-errors", test_mapping_errors);
   g_test_add_func ("/rootless/in-user-namespace", test_in_user_namespace);
