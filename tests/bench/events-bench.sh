@@ -59,6 +59,9 @@ import os, subprocess, time, statistics, signal
 B, R, broot, rroot = os.environ["BERTH"], os.environ["RUNC"], os.environ["broot"], os.environ["rroot"]
 N, ROUNDS, SECTIONS = int(os.environ["N"]), int(os.environ["ROUNDS"]), os.environ["SECTIONS"].split()
 med = statistics.median
+# Started in the background by a shell, we (and so our children) would ignore SIGINT: the clients
+# are stopped with it, as from a terminal.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 def run(argv, timeout=None):
     """wall ms, cpu ms (rusage of the child), exit status: the same harness for every command"""
