@@ -442,9 +442,9 @@ runtime_exited (Shim *s, int status)
   g_info ("container created, pid %d", (int) pid);
   shim_sync_send (s, s->sync_fd, "pid", pid, NULL);
   watch_output (s);
-  /* Setup garbage (option parsing, the runtime's argv...) is freed: give the
-   * pages back, the idle shim keeps only its live state. */
-  malloc_trim (0);
+  /* Set-up is over (option parsing, the runtime's fork, the sync pipe): the
+   * shim now mostly waits; it keeps only its live state. */
+  berth_release_idle_memory_before_next_wait ();
   if (s->o->timeout > 0)
     g_timeout_add_seconds ((guint) s->o->timeout, timeout_cb, s);
   gpointer st;
@@ -520,6 +520,7 @@ shim_adopted (Shim *s, pid_t pid)
   if (!shim_oom_watch (&s->oom, pid, &err))
     g_debug ("oom: %s", err->message);
   watch_output (s);
+  berth_release_idle_memory_before_next_wait ();
 }
 
 /* ------------------------------------------------------------------ exit command */

@@ -461,6 +461,32 @@ t_one_gib_bounded_rss() {
 	rt delete -f "$id"
 }
 
+# shim_code_rss PID: KiB of the shim's own code mapped in process PID (smaps r-xp of $SHIM).
+shim_code_rss() {
+	awk -v exe="$SHIM" '/^[0-9a-f]+-[0-9a-f]+ / { code = ($2 == "r-xp" && $6 == exe) } code && /^Rss:/ { kb += $2 } END { print kb + 0 }' "/proc/$1/smaps"
+}
+
+t_idle_gives_back_code() {
+	# Once the container runs, the waiting shim unmaps its start-up code (berth_release_idle_memory);
+	# what it needs later faults back in: output after the idle period is still logged and relayed.
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sh -c 'sleep 3; echo late; exit 5'
+	shim_start "$b" "$id" -l "k8s-file:$TD/ctr.log"
+	rt start "$id"
+	local kb i=0
+	while kb=$(shim_code_rss "$SHIM_PID"); [ "$kb" -gt 256 ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+	echo "shim code mapped while idle: ${kb} KiB"
+	[ "$kb" -le 256 ] || t_fail "idle shim still maps $kb KiB of its code"
+	attach_client "$b/attach" "$TD/a1"
+	wait_file "$EXITS/$id" 10
+	assert_eq "$(cat "$EXITS/$id")" 5 "exit file"
+	assert_eq "$(log_messages "$TD/ctr.log")" late
+	wait "$CLIENT_PID" || true
+	assert_contains "$(cat "$TD/a1")" "2 b'late\\n'" "attach client got the late output"
+	wait_gone "$SHIM_PID"
+	rt delete -f "$id"
+}
+
 t_journald() {
 	local b=$TD/b id; id=$(new_id); make_bundle "$b"
 	set_args "$b" sh -c 'echo to-journal; echo err >&2'
@@ -604,6 +630,7 @@ for SHIM_RT in /usr/bin/runc "$BERTH"; do
 	if [ "$SHIM_RT" = /usr/bin/runc ] || [ ! -x /usr/bin/runc ]; then
 		t_run_sel "$rtn: 1 GiB of output, a stalled attach client: RSS bounded, --log-size-max" t_one_gib_bounded_rss
 	fi
+	t_run_sel "$rtn: the idle shim unmaps its start-up code, output later still flows" t_idle_gives_back_code
 	t_run_sel "$rtn: journald native protocol" t_journald
 	t_run_sel "$rtn: --sdnotify-socket relays READY=1 only" t_sdnotify
 	t_run_sel "$rtn: --log-level filters the shim's messages, --syslog sends them to syslog" t_log_level_syslog
