@@ -487,6 +487,36 @@ t_idle_gives_back_code() {
 	rt delete -f "$id"
 }
 
+t_restore_call() {
+	# CRIU cannot checkpoint on this host's kernel (shim/README.md), so a stand-in runtime plays
+	# `runc restore --detach`: it records its arguments, starts the "restored" process detached
+	# and writes its pid file. The shim's side is real: the call, the pid, the reparented process
+	# supervised to its exit, its output logged.
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	mkdir -p "$TD/checkpoint"
+	cat >"$TD/restore-rt" <<-EOF
+	#!/bin/sh
+	printf '%s\n' "\$@" >"$TD/restore-rt.args"
+	prev=; for a; do [ "\$prev" = --pid-file ] && pidfile=\$a; prev=\$a; done
+	sh -c 'echo restored; sleep 0.5; exit 7' &
+	echo \$! >"\$pidfile"
+	EOF
+	chmod +x "$TD/restore-rt"
+	local SHIM_RT=$TD/restore-rt
+	shim_start "$b" "$id" -l "k8s-file:$TD/ctr.log" --restore "$TD/checkpoint" --runtime-opt --tcp-established
+	assert_match "$SYNC" '^\{"data": [0-9]+\}$' "sync message"
+	assert_eq "$(tr '\n' ' ' <"$TD/restore-rt.args")" \
+		"--root $RT_ROOT restore --bundle $b --pid-file $TD/run/$id.pid --detach --image-path $TD/checkpoint --work-path $b --tcp-established $id " \
+		"runtime arguments"
+	wait_file "$EXITS/$id" 10
+	assert_eq "$(cat "$EXITS/$id")" 7 "exit file of the restored process"
+	assert_eq "$(log_messages "$TD/ctr.log")" restored
+	wait_gone "$SHIM_PID"
+	local rc=0 err; err=$("$SHIM" -c x -r /bin/true --exec --exec-process-spec /x --restore /y 2>&1) || rc=$?
+	assert_ne "$rc" 0 "--restore with --exec"
+	assert_contains "$err" "--restore"
+}
+
 t_journald() {
 	local b=$TD/b id; id=$(new_id); make_bundle "$b"
 	set_args "$b" sh -c 'echo to-journal; echo err >&2'
@@ -637,4 +667,5 @@ for SHIM_RT in /usr/bin/runc "$BERTH"; do
 done
 t_run_sel "version line and usage errors" t_version_and_usage
 t_run_sel "adopt mode records the exit status" t_adopt_mode
+t_run_sel "--restore: the runtime's restore call, the restored process supervised" t_restore_call
 t_done
