@@ -16,7 +16,7 @@ $1
 t_run case t_case
 t_done
 CHILD
-	CHILD_OUT=$(BERTH_TEST_RUNTIME= TMPDIR=$TD bash "$f" 2>&1) || true
+	CHILD_OUT=$(BERTH_TEST_RUNTIME= TMPDIR=$TD T_TEST_TIMEOUT=${CHILD_TIMEOUT:-} bash "$f" 2>&1) || true
 }
 expect_not_ok() {
 	assert_contains "$CHILD_OUT" "not ok 1 - case" "case reported as failed"
@@ -39,6 +39,16 @@ t_leak_process() {
 	expect_not_ok "processes rooted in the test dir"
 }
 t_leak_cgroup() { child 'local m; for m in $(t_cgroup_mounts); do mkdir -p $m$T_CG_BASE/stray; break; done'; expect_not_ok "cgroups left"; }
+t_timeout() {
+	# A hung test (and what it started) is killed after T_TEST_TIMEOUT; it alone fails.
+	local mark=$TD.sleeper t0=$SECONDS
+	CHILD_TIMEOUT=2 child "sleep 300 & echo \$! >$mark; sleep 300"
+	expect_not_ok "TIMEOUT: the test ran longer than 2 s"
+	assert_contains "$CHILD_OUT" "1..1" "the file went on to its end"
+	[ $((SECONDS - t0)) -lt 60 ] || t_fail "the child took $((SECONDS - t0)) s"
+	local pid; pid=$(cat "$mark"); rm -f "$mark"
+	! kill -0 "$pid" 2>/dev/null || { kill -9 "$pid"; t_fail "the test's background process $pid survived"; }
+}
 
 t_run "a passing test is ok" t_pass
 t_run "a failed assertion is not ok with its message" t_assert_fails
@@ -47,4 +57,5 @@ t_run "leak check: container left in --root" t_leak_state
 t_run "leak check: mount left under the work dir" t_leak_mount
 t_run "leak check: container process outside the root" t_leak_process
 t_run "leak check: cgroup left" t_leak_cgroup
+t_run "T_TEST_TIMEOUT kills a hung test and its processes" t_timeout
 t_done
