@@ -78,14 +78,6 @@ readonly_segments (void)
   return ranges;
 }
 
-void
-berth_release_idle_memory (void)
-{
-  malloc_trim (0);
-  Ranges ranges = readonly_segments ();
-  unmap_ranges (&ranges);
-}
-
 static bool release_pending;
 
 static gint

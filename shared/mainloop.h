@@ -19,17 +19,15 @@ berth_fd_add (int fd, GIOCondition cond, GUnixFDSourceFunc func, gpointer data)
   return id;
 }
 
-/* A daemon that is about to sit idle (the shim once its container runs)
- * gives back what start-up used and waiting does not need: freed heap goes
+/* For a daemon about to sit idle (the shim once its container runs): the
+ * next time the default main context is about to block in poll() for long
+ * (no timeout, or one of a second or more) with nothing ready, it first
+ * gives back what start-up used and waiting does not need.  Freed heap goes
  * back to the kernel (malloc_trim), and the program's read-only segments
- * (code, constants) are unmapped from this process with MADV_DONTNEED.  Those
+ * (code, constants) are unmapped from this process with MADV_DONTNEED: the
  * pages stay in the page cache, shared, and fault back in when code runs
- * again.  Writable segments (relocated data, .data, .bss) and shared libraries
- * are never touched. */
-void berth_release_idle_memory (void);
-
-/* The same, done the next time the default main context is about to block
- * in poll() for long (no timeout, or one of a second or more) with nothing
- * ready: whatever runs between now and then (the rest of this dispatch, the
- * loop's own bookkeeping) would otherwise fault the code straight back. */
+ * again.  Writable segments (relocated data, .data, .bss) and shared
+ * libraries are never touched.  Waiting for the block matters: whatever ran
+ * between the unmapping and the block (the rest of this dispatch, the loop's
+ * own bookkeeping) would fault its code straight back. */
 void berth_release_idle_memory_before_next_wait (void);

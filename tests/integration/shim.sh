@@ -467,7 +467,7 @@ shim_code_rss() {
 }
 
 t_idle_gives_back_code() {
-	# Once the container runs, the waiting shim unmaps its start-up code (berth_release_idle_memory);
+	# Once the container runs, the waiting shim unmaps its start-up code (berth_release_idle_memory_before_next_wait);
 	# what it needs later faults back in: output after the idle period is still logged and relayed.
 	local b=$TD/b id; id=$(new_id); make_bundle "$b"
 	set_args "$b" sh -c 'sleep 3; echo late; exit 5'
