@@ -321,8 +321,13 @@ t_watchdog() {
 	trap '[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; exit 0' TERM
 	sleep "$2" & sleeper=$!
 	wait "$sleeper" || exit 0
+	# The tree is listed first (once the subshell is gone its children are reparented), and the
+	# subshell is killed before its children: alive, it would report their deaths into OUT over the
+	# note (its fd there is not O_APPEND).
+	local below; below=$(t_descendants "$1")
 	echo "# TIMEOUT: the test ran longer than $2 s (T_TEST_TIMEOUT); killed" >>"$3"
-	kill -9 $(t_descendants "$1") "$1" 2>/dev/null
+	kill -9 "$1" 2>/dev/null
+	[ -z "$below" ] || kill -9 $below 2>/dev/null
 	exit 0
 }
 
