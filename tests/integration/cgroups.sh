@@ -423,7 +423,7 @@ kill_all_case() {
 	local i=0 alive
 	while :; do
 		alive=
-		for p in $procs; do [ -d "/proc/$p" ] && [ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" != Z ] && alive="$alive $p"; done
+		for p in $procs; do t_alive "$p" && alive="$alive $p"; done
 		[ -z "$alive" ] && break
 		i=$((i + 1)); [ $i -lt 100 ] || t_fail "still alive after kill --all:$alive"
 		sleep 0.05

@@ -183,6 +183,9 @@ track_pid() {
 	echo "$1 $st" >>"$T_PIDS"
 }
 t_starttime() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; set -- $s; echo "${20}"; }
+# t_alive PID: PID exists and is not a zombie (PID 1 here does not reap orphans, so a killed
+# process may stay a zombie).
+t_alive() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; [ "${s%% *}" != Z ]; }
 
 # wait_status ID STATUS [SECONDS]: poll state until .status == STATUS.
 wait_status() {
@@ -242,12 +245,11 @@ t_container_procs() {
 
 t_live_tracked_pids() {
 	[ -f "$T_PIDS" ] || return 0
-	local pid st now state
+	local pid st now
 	while read -r pid st; do
 		now=$(t_starttime "$pid") || continue
 		[ "$now" = "$st" ] || continue
-		state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) || continue
-		[ "$state" = Z ] && continue
+		t_alive "$pid" || continue
 		echo "$pid"
 	done <"$T_PIDS" | sort -u
 }
