@@ -31,9 +31,16 @@ notify_cb (int fd, GIOCondition cond, gpointer data)
 {
   Shim *s = data;
   char buf[4096];
-  ssize_t n = recv (fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+  /* MSG_TRUNC: the datagram's real length.  A longer one is ignored whole,
+   * as systemd does: cut at the buffer, "READY=1X..." could read READY=1. */
+  ssize_t n = recv (fd, buf, sizeof buf - 1, MSG_DONTWAIT | MSG_TRUNC);
   if (n <= 0)
     return G_SOURCE_CONTINUE;
+  if (n > (ssize_t) sizeof buf - 1)
+    {
+      g_debug ("sdnotify: ignoring a datagram of %zd bytes (more than %zu)", n, sizeof buf - 1);
+      return G_SOURCE_CONTINUE;
+    }
   buf[n] = '\0';
   GString *out = g_string_new (NULL);
   g_auto (GStrv) lines = g_strsplit (buf, "\n", -1);
