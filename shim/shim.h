@@ -161,6 +161,7 @@ struct Shim
   char *read_buf;                        /* SHIM_READ_BUF_SIZE, allocated at the first output */
   bool stdin_close_pending;
   int console_listen_fd; char *console_dir, *console_path; guint console_src;
+  unsigned short pending_rows, pending_cols;  /* a resize that came before the pty master, 0 0 none */
   /* attach */
   int attach_fd; guint attach_src; char *attach_path;
   GPtrArray *clients;                    /* AttachClient* */

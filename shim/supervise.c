@@ -96,11 +96,20 @@ shim_stdin_shutdown (Shim *s)
   shim_stdin_flush (s);
 }
 
+/* A resize that arrives before the runtime has sent the pty master (podman
+ * writes an exec session's size to ctl before the runtime runs) is applied
+ * when the master arrives: conmon keeps it in its winsz fifo. */
 void
 shim_resize (Shim *s, int rows, int cols)
 {
-  if (!s->o->terminal || s->stdout_fd < 0)
+  if (!s->o->terminal)
     return;
+  if (s->stdout_fd < 0)
+    {
+      s->pending_rows = (unsigned short) rows;
+      s->pending_cols = (unsigned short) cols;
+      return;
+    }
   struct winsize ws = { .ws_row = (unsigned short) rows, .ws_col = (unsigned short) cols };
   if (ioctl (s->stdout_fd, TIOCSWINSZ, &ws) < 0)
     g_debug ("resize: %s", g_strerror (errno));
@@ -255,6 +264,8 @@ console_take (Shim *s, GError **error)
     }
   s->stdout_fd = berth_steal_fd (&master);
   shim_console_socket_remove (s);
+  if (s->pending_rows != 0 || s->pending_cols != 0)
+    shim_resize (s, s->pending_rows, s->pending_cols);
   return true;
 }
 

@@ -161,6 +161,20 @@ t_tty() {
 	[ "$sized" -gt 0 ] || t_fail "no run showed the size set through ctl"
 }
 
+# exec -t: podman writes the session's size to ctl before the runtime has made the pty, so the shim
+# must keep it and apply it when the master arrives (it was dropped: stty saw 0 rows). The command
+# waits a moment first: the runtime starts it right after sending the master, maybe before the shim
+# has read that.
+t_exec_tty() {
+	command -v script >/dev/null || t_skip "script(1) not installed"
+	pm_run -d --name c6 "$IMAGE" sleep 100 >/dev/null
+	wait_pm_status c6 running
+	{ declare -f pm; declare -p PM_DIR SHIM PM_CONMON PM_RT; echo "stty rows 31 cols 99; pm exec -t c6 sh -c 'sleep 0.3; stty size'"; } >"$TD/exec-tty.sh"
+	local out; out=$(SHELL=/bin/bash timeout 60 script -qec "bash $TD/exec-tty.sh" /dev/null </dev/null 2>&1 || true)
+	assert_eq "${out//$'\r'/}" "31 99" "the size seen by exec -t"
+	pm rm -f -t 0 c6 >/dev/null
+}
+
 # PM_ONLY=REGEX runs only the matching tests (for development).
 t_run_sel() { if [ -n "${PM_ONLY:-}" ] && ! [[ "$1" =~ $PM_ONLY ]]; then return 0; fi; t_run "$@"; pm_cleanup; }
 
@@ -176,6 +190,7 @@ for PM_RT in /usr/bin/runc "$BERTH"; do
 	t_run_sel "podman/$rtn: rm -f ends the shim" t_rm_force
 	t_run_sel "podman/$rtn: run --memory OOM is reported as OOMKilled" t_oom
 	t_run_sel "podman/$rtn: run -it under a pty (size), ${PM_TTY_ROUNDS:-3} runs" t_tty
+	t_run_sel "podman/$rtn: exec -t gets the size podman sent before the pty existed" t_exec_tty
 done
 # berth under Debian's own conmon (Podman's default pairing): the runtime side of the interface.
 # Not here: OOMKilled (conmon 2.1.6 reports false on this hybrid host for runc as well) and the short
