@@ -66,7 +66,7 @@ berth_json_u64 (GString *out, uint64_t v)
   do
     *--p = (char) ('0' + v % 10);
   while ((v /= 10) != 0);
-  g_string_append (out, p);
+  berth_json_raw (out, p, (size_t) (buf + sizeof buf - 1 - p));
 }
 
 void

@@ -6,6 +6,23 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+/* Append n bytes of text as they are.  A memcpy while the string has room:
+ * GLib 2.74's g_string_append_len is an out-of-line g_string_insert_len,
+ * which was a tenth of a monitor sample's user time. */
+static inline void
+berth_json_raw (GString *out, const char *p, size_t n)
+{
+  if (G_LIKELY (out->len + n < out->allocated_len))
+    {
+      memcpy (out->str + out->len, p, n);
+      out->len += n;
+      out->str[out->len] = '\0';
+    }
+  else
+    g_string_append_len (out, p, (gssize) n);
+}
 
 /* "s" with JSON escaping (", \, control characters as \uXXXX; bytes >= 0x80
  * are copied, invalid UTF-8 is replaced by U+FFFD as Go's encoder does). */

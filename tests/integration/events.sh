@@ -62,6 +62,13 @@ t_stats_shape() {
 		# The container's own network namespace: its loopback, with runc's (Go field) names.
 		jq -e '.data.network_interfaces | map(select(.Name == "lo" and has("RxBytes") and has("TxDropped"))) | length == 1' \
 			<<<"$STATS" >/dev/null || t_fail "network_interfaces has no lo entry:" "$(jq -c .data.network_interfaces <<<"$STATS")"
+		# PSI as runc 1.2 reports it: on v2 (with a PSI kernel), not on v1 or hybrid.
+		if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && [ -e /proc/pressure/cpu ]; then
+			jq -e '[.data.cpu, .data.memory, .data.blkio] | all(.psi.some | has("avg10") and has("total"))' <<<"$STATS" >/dev/null \
+				|| t_fail "v2: no psi in cpu, memory and blkio:" "$STATS"
+		else
+			assert_eq "$(jq -c '[paths | select(.[-1] == "psi")]' <<<"$STATS")" "[]" "psi keys on v1/hybrid"
+		fi
 		# No monitor was running: berth read the sample itself and started none.
 		assert_no_file "$T_ROOT/.monitor.sock" "a monitor started by --stats"
 		# With a monitor running the sample comes from it, in the same layout.

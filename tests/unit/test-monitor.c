@@ -136,6 +136,35 @@ pids_limit (BerthStatsReader *r)
 
 /* A child in a fresh cgroup touching 8 MiB: the sample is valid JSON with
  * runc's layout, and shows the memory and the one pid. */
+/* The keys of the sample's "memory":{..."raw":{...}} in the order written,
+ * checked to be strictly increasing (Go writes map keys sorted); the values,
+ * joined with the keys, in *ret_pairs. */
+static guint
+raw_keys_sorted (const char *sample, GString *ret_pairs)
+{
+  const char *raw = strstr (sample, "\"raw\":{");
+  g_assert_nonnull (raw);
+  raw += strlen ("\"raw\":{");
+  const char *end = strchr (raw, '}');
+  g_assert_nonnull (end);
+  g_autofree char *body = g_strndup (raw, end - raw);
+  g_auto (GStrv) items = g_strsplit (body, ",", -1);
+  g_autofree char *last = NULL;
+  guint n = 0;
+  for (char **it = items; *it; it++, n++)
+    {
+      char *colon = strchr (*it, ':');
+      g_assert_nonnull (colon);
+      g_autofree char *k = g_strndup (*it, colon - *it);
+      if (last != NULL && strcmp (last, k) >= 0)
+        g_error ("memory.raw not sorted: %s before %s", last, k);
+      g_free (last);
+      last = g_steal_pointer (&k);
+      g_string_append_printf (ret_pairs, "%s ", *it);
+    }
+  return n;
+}
+
 static void
 test_reader (void)
 {
@@ -207,6 +236,31 @@ test_reader (void)
   g_assert_cmpint (json_object_get_int_member (member_object (data, "pids"), "current"), ==, 1);
   g_assert_nonnull (member_object (data, "memory.raw"));
   g_assert_cmpint (berth_stats_reader_oom_kills (r), ==, 0);
+  /* memory.stat is sorted once; later samples check its keys against the
+   * remembered ones and reuse the order: the same keys, still sorted, and
+   * as many as memory.stat has lines. */
+  g_autoptr (GString) first = g_string_new (NULL), again = g_string_new (NULL);
+  guint n_first = raw_keys_sorted (s->str, first);
+  g_autoptr (GString) s2 = g_string_new ("{");
+  g_assert_true (berth_stats_reader_append_json (r, s2, &error));
+  g_assert_cmpuint (raw_keys_sorted (s2->str, again), ==, n_first);
+  g_autofree char *stat_path = g_build_filename (berth_cgroup_dir (cg, "memory"), "memory.stat", NULL);
+  g_autofree char *stat_text = NULL;
+  g_assert_true (g_file_get_contents (stat_path, &stat_text, NULL, NULL));
+  guint stat_lines = 0;
+  for (const char *c = stat_text; *c; c++)
+    stat_lines += *c == '\n';
+  g_assert_cmpuint (n_first, ==, stat_lines);
+  /* Each value stays with its key through the remembered order: v1's
+   * limit line, which does not move, has its file value in both samples. */
+  const char *hl = strstr (stat_text, "hierarchical_memory_limit ");
+  if (hl != NULL)
+    {
+      g_autofree char *hl_line = g_strndup (hl, strcspn (hl, "\n"));
+      g_autofree char *pair = g_strdup_printf ("\"hierarchical_memory_limit\":%s ", strchr (hl_line, ' ') + 1);
+      g_assert_nonnull (strstr (first->str, pair));
+      g_assert_nonnull (strstr (again->str, pair));
+    }
 
   /* Config files are re-read only after a change: a write to pids.max is an
    * IN_MODIFY on it, which invalidates the cached value. */
