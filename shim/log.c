@@ -78,24 +78,12 @@ k8s_truncate (ShimLogSink *k)
   k->size = 0;
 }
 
-static bool
-k8s_emit (void *user, const struct iovec *iov, int iovcnt)
+/* Write the iovecs (short writes resumed); a failed write drops the rest. */
+static void
+k8s_write (ShimLogSink *k, const struct iovec *iov, int iovcnt)
 {
-  ShimLogSink *k = user;
-  size_t total = 0;
-  for (int i = 0; i < iovcnt; i++)
-    total += iov[i].iov_len;
-  if (k->fd < 0)
-    {
-      k->logs->dropped_bytes += total;
-      return true;
-    }
-  if (k->max > 0 && k->size > 0 && k->size + (int64_t) total > k->max)
-    k8s_truncate (k);
   /* writev with short-write handling, without modifying the caller's iovecs. */
   struct iovec local[4];
-  if (iovcnt > 4)
-    return false;
   memcpy (local, iov, sizeof *iov * (size_t) iovcnt);
   struct iovec *v = local;
   int cnt = iovcnt;
@@ -114,7 +102,7 @@ k8s_emit (void *user, const struct iovec *iov, int iovcnt)
           for (int i = 0; i < cnt; i++)
             left += v[i].iov_len;
           k->logs->dropped_bytes += left;
-          return true;
+          return;
         }
       k->size += w;
       k->failing = false;
@@ -129,6 +117,62 @@ k8s_emit (void *user, const struct iovec *iov, int iovcnt)
           v->iov_base = (char *) v->iov_base + w;
           v->iov_len -= (size_t) w;
         }
+    }
+}
+
+/* --log-size-max as conmon applies it: before a record that would take the
+ * file past the limit, the file is replaced by an empty one.  A single
+ * iovec is a block of whole records (k8s-log.c), each ending in '\n': when
+ * it does not fit, it is written record by record, so that the file ends
+ * holding at most the limit (conmon checks every line). */
+static bool
+k8s_emit (void *user, const struct iovec *iov, int iovcnt)
+{
+  ShimLogSink *k = user;
+  size_t total = 0;
+  for (int i = 0; i < iovcnt; i++)
+    total += iov[i].iov_len;
+  if (iovcnt > 4)
+    return false;
+  if (k->fd < 0)
+    {
+      k->logs->dropped_bytes += total;
+      return true;
+    }
+  if (k->max <= 0 || k->size + (int64_t) total <= k->max)
+    {
+      k8s_write (k, iov, iovcnt);
+      return true;
+    }
+  if (iovcnt > 1)
+    {
+      if (k->size > 0)
+        k8s_truncate (k);
+      if (k->fd >= 0)
+        k8s_write (k, iov, iovcnt);
+      return true;
+    }
+  const char *p = iov[0].iov_base, *end = p + iov[0].iov_len;
+  while (p < end && k->fd >= 0)
+    {
+      const char *nl = memchr (p, '\n', (size_t) (end - p));
+      size_t l = nl ? (size_t) (nl - p) + 1 : (size_t) (end - p);
+      /* Records that fit go out together, up to the limit. */
+      const char *q = p + l;
+      while (q < end && k->size + (int64_t) (q - p) <= k->max)
+        {
+          const char *n2 = memchr (q, '\n', (size_t) (end - q));
+          size_t l2 = n2 ? (size_t) (n2 - q) + 1 : (size_t) (end - q);
+          if (k->size + (int64_t) (q - p + (ptrdiff_t) l2) > k->max)
+            break;
+          q += l2;
+        }
+      if (k->size > 0 && k->size + (int64_t) (q - p) > k->max)
+        k8s_truncate (k);
+      struct iovec one = { (void *) p, (size_t) (q - p) };
+      if (k->fd >= 0)
+        k8s_write (k, &one, 1);
+      p = q;
     }
   return true;
 }

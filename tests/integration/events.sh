@@ -64,6 +64,7 @@ t_stats_shape() {
 			<<<"$STATS" >/dev/null || t_fail "network_interfaces has no lo entry:" "$(jq -c .data.network_interfaces <<<"$STATS")"
 		# PSI as runc 1.2 reports it: on v2 (with a PSI kernel), not on v1 or hybrid.
 		if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && [ -e /proc/pressure/cpu ]; then
+			echo "# v2 with PSI: psi expected in cpu, memory and blkio"
 			jq -e '[.data.cpu, .data.memory, .data.blkio] | all(.psi.some | has("avg10") and has("total"))' <<<"$STATS" >/dev/null \
 				|| t_fail "v2: no psi in cpu, memory and blkio:" "$STATS"
 		else

@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct { GString *out; int calls; } Sink;
 
@@ -110,10 +111,49 @@ test_sync_line (void)
   g_assert_cmpstr (d, ==, "{\"pid\": -1, \"message\": \"a\\ufffdb\"}\n");
 }
 
+/* --log-size-max as conmon applies it, checked before every record: a read
+ * chunk of 200 lines leaves at most the limit, the lines written since the
+ * last truncation, in order, the last one last (conmon 2.1.6 leaves exactly
+ * the same 54 bytes: "line-199" alone). */
+static void
+test_log_size_max (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("berth-log-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "ctr.log", NULL);
+  g_autofree char *spec = g_strconcat ("k8s-file:", path, NULL);
+  char *paths[] = { spec, NULL };
+  ShimOptions o = { 0 };
+  o.log_paths = paths;
+  o.log_size_max = 1000;
+  ShimLogs logs = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (shim_logs_open (&logs, &o, &error));
+  g_autoptr (GString) chunk = g_string_new (NULL);
+  for (int i = 0; i < 200; i++)
+    g_string_append_printf (chunk, "line-%d\n", i);
+  shim_logs_write (&logs, SHIM_STREAM_STDOUT, chunk->str, chunk->len);
+  shim_logs_close (&logs);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (path, &text, &len, NULL));
+  g_assert_cmpuint (len, <=, 1000);
+  g_assert_cmpuint (len, >, 0);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  guint n = g_strv_length (lines) - 1;    /* after the last '\n' */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *want = g_strdup_printf (" stdout F line-%u", 200 - n + i);
+      g_assert_true (g_str_has_suffix (lines[i], want));
+    }
+  unlink (path);
+  rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/shim/log-size-max", test_log_size_max);
   g_test_add_func ("/shim/k8s/lines", test_k8s_lines);
   g_test_add_func ("/shim/k8s/small-scratch", test_k8s_small_scratch);
   g_test_add_func ("/shim/k8s/timestamp", test_timestamp);
