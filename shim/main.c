@@ -314,6 +314,12 @@ main (int argc, char **argv)
     shim_runtime_child_exec (&o, (char **) rargv->pdata, w[0], w[1], w[2],
                              o.exec_attach ? s.start_fd : -1, &orig);
   s.runtime_pid = rpid;
+  /* Passthrough: the runtime child took our stdio for the container; we
+   * drop it as conmon does, so that a pipe reader sees EOF when the
+   * container is done, and the exit command (podman's cleanup prints the
+   * container ID) does not write into the user's output. */
+  if (passthrough)
+    stdio_to_devnull ();
   for (int i = 0; i < 3; i++)
     if (w[i] >= 0)
       close (w[i]);

@@ -151,6 +151,26 @@ t_exit_command() {
 	rt delete -f "$id"
 }
 
+# -l passthrough: the container writes straight to the shim's stdio, which the shim itself then lets
+# go (as conmon): the exit command's output does not land there (podman's cleanup printed the
+# container ID into `podman run --log-driver passthrough` output), and the shim holds no copy of it.
+t_passthrough() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	EXITS=$TD/exits
+	set_args "$b" sh -c 'echo to-stdout; echo to-stderr >&2; sleep 0.5; exit 5'
+	shim_start "$b" "$id" -l passthrough --exit-command /bin/sh --exit-command-arg -c \
+		--exit-command-arg "echo exit-command-noise; echo ran > $TD/ran" >"$TD/pt.out" 2>"$TD/pt.err"
+	assert_eq "$(readlink "/proc/$SHIM_PID/fd/1")" /dev/null "the shim's own stdout"
+	rt start "$id"
+	wait_file "$TD/ran" 10
+	wait_gone "$SHIM_PID"
+	assert_eq "$(cat "$EXITS/$id")" 5 "exit file"
+	assert_eq "$(cat "$TD/pt.out")" to-stdout "stdout: the container's output only"
+	assert_contains "$(cat "$TD/pt.err")" to-stderr "stderr"
+	assert_not_contains "$(cat "$TD/pt.err")" exit-command-noise "stderr"
+	rt delete -f "$id"
+}
+
 t_attach_output() {
 	local b=$TD/b id; id=$(new_id); make_bundle "$b"
 	set_args "$b" sh -c 'echo out; echo err >&2; exit 0'
@@ -672,6 +692,7 @@ for SHIM_RT in /usr/bin/runc "$BERTH"; do
 	t_run_sel "$rtn: SIGKILL gives exit status 137" t_sigkill_137
 	t_run_sel "$rtn: exit command after the exit file, with --exit-delay" t_exit_command
 	t_run_sel "$rtn: attach socket delivers stdout/stderr packets to two clients" t_attach_output
+	t_run_sel "$rtn: -l passthrough: the container's stdio is ours, the exit command's is not" t_passthrough
 	t_run_sel "$rtn: stdin from an attach client, EOF closes it" t_attach_stdin
 	t_run_sel "$rtn: attach clients that disconnect or stop reading" t_attach_disconnect
 	t_run_sel "$rtn: attach client with unread input at exit gets the output, then EOF" t_attach_unread_input
