@@ -175,6 +175,15 @@ t_exec_tty() {
 	pm rm -f -t 0 c6 >/dev/null
 }
 
+# --log-driver passthrough: the output is the container's alone (the shim's exit command, podman's
+# cleanup, printed the container ID into it while the shim kept podman's stdout).
+t_passthrough() {
+	local out rc=0
+	out=$(pm_run --rm --log-driver passthrough "$IMAGE" sh -c 'echo hi; exit 3' </dev/null 2>&1) || rc=$?
+	assert_eq "$rc" 3 "exit code"
+	assert_eq "$out" hi "output"
+}
+
 # PM_ONLY=REGEX runs only the matching tests (for development).
 t_run_sel() { if [ -n "${PM_ONLY:-}" ] && ! [[ "$1" =~ $PM_ONLY ]]; then return 0; fi; t_run "$@"; pm_cleanup; }
 
@@ -191,6 +200,7 @@ for PM_RT in /usr/bin/runc "$BERTH"; do
 	t_run_sel "podman/$rtn: run --memory OOM is reported as OOMKilled" t_oom
 	t_run_sel "podman/$rtn: run -it under a pty (size), ${PM_TTY_ROUNDS:-3} runs" t_tty
 	t_run_sel "podman/$rtn: exec -t gets the size podman sent before the pty existed" t_exec_tty
+	t_run_sel "podman/$rtn: --log-driver passthrough output is the container's only" t_passthrough
 done
 # berth under Debian's own conmon (Podman's default pairing): the runtime side of the interface.
 # Not here: OOMKilled (conmon 2.1.6 reports false on this hybrid host for runc as well) and the short
