@@ -73,8 +73,16 @@ client_in_cb (int fd, GIOCondition cond, gpointer data)
 {
   AttachClient *c = data;
   Shim *s = c->s;
-  char buf[SHIM_CONN_BUF_SIZE];
-  ssize_t n = recv (fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+  /* A seqpacket read shorter than the packet drops the rest of it: ask the
+   * packet's length first (podman writes 32 KiB per packet; a read of one
+   * byte less lost a byte of every one). */
+  char stack_buf[SHIM_CONN_BUF_SIZE];
+  g_autofree char *heap_buf = NULL;
+  char *buf = stack_buf;
+  ssize_t len = recv (fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+  if (len > (ssize_t) sizeof stack_buf)
+    buf = heap_buf = g_malloc ((gsize) len);
+  ssize_t n = recv (fd, buf, len > (ssize_t) sizeof stack_buf ? (size_t) len : sizeof stack_buf, MSG_DONTWAIT);
   if (n < 0)
     {
       if (errno == EAGAIN || errno == EINTR)

@@ -108,6 +108,14 @@ t_attach() {
 t_stdin_pipe() {
 	local out; out=$(printf 'a\nb\n' | pm_run --rm -i "$IMAGE" sh -c 'cat; echo end')
 	assert_eq "$out" $'a\nb\nend' "stdin through the attach socket"
+	# podman writes 32 KiB packets: none may lose a byte (one per packet was lost).
+	out=$(head -c 3000000 /dev/zero | pm_run --rm -i "$IMAGE" wc -c)
+	assert_eq "$out" 3000000 "bytes through run -i"
+	pm_run -d --name c7 "$IMAGE" sleep 100 >/dev/null
+	wait_pm_status c7 running
+	out=$(head -c 3000000 /dev/zero | pm exec -i c7 wc -c)
+	assert_eq "$out" 3000000 "bytes through exec -i"
+	pm rm -f -t 0 c7 >/dev/null
 }
 
 t_restart() {

@@ -203,6 +203,30 @@ t_attach_stdin() {
 	rt delete -f "$id"
 }
 
+# Stdin packets as podman writes them (32 KiB each, io.Copy's buffer) and larger: every byte reaches the
+# container (the shim read one byte less than a packet and lost a byte of each).
+t_attach_stdin_big_packets() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sh -c 'wc -c'
+	shim_start "$b" "$id" -i -l "k8s-file:$TD/ctr.log"
+	python3 - "$b/attach" <<'EOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1])
+for size in [32768] * 30 + [100000, 1, 65536]:
+    s.sendall(b"x" * size)
+s.shutdown(socket.SHUT_WR)
+while s.recv(8193):
+    pass
+EOF
+	local client=$!
+	rt start "$id"
+	wait_file "$EXITS/$id"
+	wait "$client" || true
+	assert_eq "$(log_messages "$TD/ctr.log" | tr -d ' ')" $((32768 * 30 + 100000 + 1 + 65536)) "bytes the container read"
+	wait_gone "$SHIM_PID"
+	rt delete -f "$id"
+}
+
 t_attach_disconnect() {
 	local b=$TD/b id; id=$(new_id); make_bundle "$b"
 	set_args "$b" sh -c 'i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done; sleep 0.2; echo end'
@@ -694,6 +718,7 @@ for SHIM_RT in /usr/bin/runc "$BERTH"; do
 	t_run_sel "$rtn: attach socket delivers stdout/stderr packets to two clients" t_attach_output
 	t_run_sel "$rtn: -l passthrough: the container's stdio is ours, the exit command's is not" t_passthrough
 	t_run_sel "$rtn: stdin from an attach client, EOF closes it" t_attach_stdin
+	t_run_sel "$rtn: stdin packets of 32 KiB and more arrive whole" t_attach_stdin_big_packets
 	t_run_sel "$rtn: attach clients that disconnect or stop reading" t_attach_disconnect
 	t_run_sel "$rtn: attach client with unread input at exit gets the output, then EOF" t_attach_unread_input
 	t_run_sel "$rtn: terminal via console socket, ctl resize" t_terminal_resize
