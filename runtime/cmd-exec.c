@@ -9,6 +9,11 @@
 #include <fcntl.h>
 #include <string.h>
 
+/* As runc: once the arguments parse, any failure (no such container, not
+ * running, bad process, exec failed) exits 255, apart from every exit
+ * status the process itself can have but 255. */
+#define EXEC_FAILED 255
+
 typedef struct
 {
   char *console_socket, *cwd, *user, *process_file, *pid_file, *process_label, *apparmor;
@@ -183,7 +188,7 @@ cmd_exec (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
   if (argc < 2)
     return berth_fail (error, "exec: missing container ID (see berth exec --help)"), 1;
   if (argc < 3 && a.process_file == NULL)
-    return berth_fail (error, "exec: missing command (or --process FILE)"), 1;
+    return berth_fail (error, "exec: missing command (or --process FILE)"), EXEC_FAILED;
   if (a.preserve_fds < 0)
     return berth_fail (error, "exec: --preserve-fds: must not be negative"), 1;
   g_autoptr (GHashTable) sub_cgroups = a.cgroups ? parse_sub_cgroups (a.cgroups, error) : NULL;
@@ -192,32 +197,32 @@ cmd_exec (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
 
   __attribute__ ((cleanup (berth_container_close))) BerthContainer c;
   if (!berth_container_open (g, argv[1], false, &c, error))
-    return 1;
+    return EXEC_FAILED;
   BerthStatus status = berth_container_status (&c);
   if (status == BERTH_STATUS_STOPPED || status == BERTH_STATUS_CREATING)
-    return berth_fail (error, "exec: container \"%s\" is %s", argv[1], berth_status_name (status)), 1;
+    return berth_fail (error, "exec: container \"%s\" is %s", argv[1], berth_status_name (status)), EXEC_FAILED;
   if (status == BERTH_STATUS_PAUSED && !a.ignore_paused)
-    return berth_fail (error, "exec: container \"%s\" is paused (use --ignore-paused)", argv[1]), 1;
+    return berth_fail (error, "exec: container \"%s\" is paused (use --ignore-paused)", argv[1]), EXEC_FAILED;
 
   g_autoptr (BerthSpec) spec = berth_container_spec (&c, error);
   if (spec == NULL)
-    return 1;
+    return EXEC_FAILED;
   if (a.process_file != NULL)
     {
       size_t len = 0;
       g_autofree char *json = berth_read_file_at (AT_FDCWD, a.process_file, 16 * 1024 * 1024, &len);
       if (json == NULL)
-        return berth_fail_errno (error, errno, "exec: --process %s", a.process_file), 1;
+        return berth_fail_errno (error, errno, "exec: --process %s", a.process_file), EXEC_FAILED;
       BerthProcess *p = berth_process_parse (json, len, error);
       if (p == NULL)
-        return 1;
+        return EXEC_FAILED;
       berth_process_free (spec->process);
       spec->process = p;
     }
   else if (!apply_flags (spec->process, &a, argc, argv, error))
-    return 1;
+    return EXEC_FAILED;
   if (spec->process->terminal && a.console_socket == NULL && a.detach)
-    return berth_fail (error, "exec: --console-socket: required with --tty and --detach"), 1;
+    return berth_fail (error, "exec: --console-socket: required with --tty and --detach"), EXEC_FAILED;
 
   g_autofree char *console_socket = a.console_socket ? cli_absolute_path (a.console_socket) : NULL;
   g_autofree char *pid_file = a.pid_file ? cli_absolute_path (a.pid_file) : NULL;
@@ -232,5 +237,5 @@ cmd_exec (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
     .sub_cgroups = sub_cgroups,
   };
   int code = berth_container_exec (g, &opts, spec, &c, error);
-  return code < 0 ? 1 : code;
+  return code < 0 ? EXEC_FAILED : code;
 }

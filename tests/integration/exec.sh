@@ -295,13 +295,17 @@ t_errors() {
 	rt_ok create --bundle "$b" "$id"
 	rt_ok start "$id"
 	wait_status "$id" stopped 10
+	# Exit status as runc: 255 for a failure once the arguments parse (a process can exit 1).
 	assert_fails_with "stopped" exec "$id" true
+	assert_eq "$RT_RC" 255 "exit status of exec in a stopped container"
 	rt_ok delete "$id"
 	assert_fails_with "does not exist" exec nosuchcontainer true
+	assert_eq "$RT_RC" 255 "exit status of exec in a missing container"
 	start_container
-	assert_fails_with "command" exec "$ID"
+	assert_fails_with "command|args" exec "$ID"
+	assert_eq "$RT_RC" 255 "exit status of exec without a command"
 	run_rt exec "$ID" /nonexistent/binary
-	assert_ne "$RT_RC" 0 "exec of a missing binary"
+	assert_eq "$RT_RC" 255 "exit status of exec of a missing binary"
 	assert_contains "$RT_ERR" "/nonexistent/binary" "error names the binary"
 	stop_container
 }
