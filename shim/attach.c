@@ -79,10 +79,14 @@ client_in_cb (int fd, GIOCondition cond, gpointer data)
   char stack_buf[SHIM_CONN_BUF_SIZE];
   g_autofree char *heap_buf = NULL;
   char *buf = stack_buf;
+  size_t cap = sizeof stack_buf;
   ssize_t len = recv (fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-  if (len > (ssize_t) sizeof stack_buf)
-    buf = heap_buf = g_malloc ((gsize) len);
-  ssize_t n = recv (fd, buf, len > (ssize_t) sizeof stack_buf ? (size_t) len : sizeof stack_buf, MSG_DONTWAIT);
+  if (len > (ssize_t) cap)
+    {
+      cap = (size_t) len;
+      buf = heap_buf = g_malloc (cap);
+    }
+  ssize_t n = recv (fd, buf, cap, MSG_DONTWAIT);
   if (n < 0)
     {
       if (errno == EAGAIN || errno == EINTR)

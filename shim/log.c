@@ -123,8 +123,9 @@ k8s_write (ShimLogSink *k, const struct iovec *iov, int iovcnt)
 /* --log-size-max as conmon applies it: before a record that would take the
  * file past the limit, the file is replaced by an empty one.  A single
  * iovec is a block of whole records (k8s-log.c), each ending in '\n': when
- * it does not fit, it is written record by record, so that the file ends
- * holding at most the limit (conmon checks every line). */
+ * it does not fit, the limit is checked record by record, so that the file
+ * ends holding at most the limit (conmon checks every line); the records
+ * between two truncations go out in one write. */
 static bool
 k8s_emit (void *user, const struct iovec *iov, int iovcnt)
 {
@@ -139,41 +140,31 @@ k8s_emit (void *user, const struct iovec *iov, int iovcnt)
       k->logs->dropped_bytes += total;
       return true;
     }
-  if (k->max <= 0 || k->size + (int64_t) total <= k->max)
+  if (k->max <= 0 || k->size + (int64_t) total <= k->max || iovcnt > 1)
     {
+      if (k->max > 0 && k->size > 0 && k->size + (int64_t) total > k->max)
+        k8s_truncate (k);
       k8s_write (k, iov, iovcnt);
       return true;
     }
-  if (iovcnt > 1)
-    {
-      if (k->size > 0)
-        k8s_truncate (k);
-      if (k->fd >= 0)
-        k8s_write (k, iov, iovcnt);
-      return true;
-    }
-  const char *p = iov[0].iov_base, *end = p + iov[0].iov_len;
-  while (p < end && k->fd >= 0)
+  const char *group = iov[0].iov_base, *p = group, *end = p + iov[0].iov_len;
+  while (p < end)
     {
       const char *nl = memchr (p, '\n', (size_t) (end - p));
       size_t l = nl ? (size_t) (nl - p) + 1 : (size_t) (end - p);
-      /* Records that fit go out together, up to the limit. */
-      const char *q = p + l;
-      while (q < end && k->size + (int64_t) (q - p) <= k->max)
+      int64_t before = k->size + (int64_t) (p - group);   /* the file's size before this record */
+      if (before > 0 && before + (int64_t) l > k->max)
         {
-          const char *n2 = memchr (q, '\n', (size_t) (end - q));
-          size_t l2 = n2 ? (size_t) (n2 - q) + 1 : (size_t) (end - q);
-          if (k->size + (int64_t) (q - p + (ptrdiff_t) l2) > k->max)
-            break;
-          q += l2;
+          struct iovec done = { (void *) group, (size_t) (p - group) };
+          if (done.iov_len > 0)
+            k8s_write (k, &done, 1);
+          k8s_truncate (k);
+          group = p;
         }
-      if (k->size > 0 && k->size + (int64_t) (q - p) > k->max)
-        k8s_truncate (k);
-      struct iovec one = { (void *) p, (size_t) (q - p) };
-      if (k->fd >= 0)
-        k8s_write (k, &one, 1);
-      p = q;
+      p += l;
     }
+  struct iovec rest = { (void *) group, (size_t) (end - group) };
+  k8s_write (k, &rest, 1);
   return true;
 }
 
