@@ -1,7 +1,10 @@
 /* Clients: `berth events` connections on ROOT/.monitor.sock.  Each sends one
- * request line; a subscription gets a timerfd at its interval.  Output is
- * written without blocking; a client that does not read is dropped once
- * 4 MiB are pending.  No clients for the grace period -> the monitor exits. */
+ * request line; a subscription gets a timerfd at its interval.  Output goes
+ * over the connection, or straight to the client's stdout when it passed one
+ * the monitor can write without waiting on its reader (monitor-proto.h).
+ * Output is written without blocking; a client that does not read is
+ * dropped once 4 MiB are pending.  No clients for the grace period -> the
+ * monitor exits. */
 #include "monitor.h"
 
 #include "error.h"
@@ -10,8 +13,12 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -32,21 +39,53 @@ client_drop (Client *cl)
 static gboolean
 on_client_writable (int fd, GIOCondition cond, gpointer data);
 
+static bool client_error (Client *cl, int code, const char *message);
+
+static ssize_t
+client_write (Client *cl, const char *buf, size_t len)
+{
+  if (cl->out_is_socket)
+    return send (cl->out_fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  return write (cl->out_fd, buf, len);
+}
+
+/* Writing to the client's stdout failed: a reader that went away ends the
+ * stream quietly (as the client's own write would); any other error is
+ * reported over the connection.  False when cl was dropped. */
+static bool
+client_direct_failed (Client *cl, int err)
+{
+  g_clear_handle_id (&cl->out_src, g_source_remove);
+  berth_close_fdp (&cl->out_fd);
+  cl->out_fd = cl->fd;
+  cl->out_is_socket = true;
+  g_string_truncate (cl->out, 0);
+  if (err == EPIPE)
+    {
+      client_drop (cl);
+      return false;
+    }
+  g_autofree char *msg = g_strdup_printf ("write to stdout: %s", g_strerror (err));
+  return client_error (cl, err, msg);
+}
+
 /* Write what is pending; false when the client is gone (dropped). */
 static bool
 client_flush (Client *cl)
 {
   while (cl->out->len > 0)
     {
-      ssize_t n = send (cl->fd, cl->out->str, cl->out->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t n = client_write (cl, cl->out->str, cl->out->len);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0 && errno == EAGAIN)
         {
           if (cl->out_src == 0)
-            cl->out_src = berth_fd_add (cl->fd, G_IO_OUT, on_client_writable, cl);
+            cl->out_src = berth_fd_add (cl->out_fd, G_IO_OUT, on_client_writable, cl);
           return true;
         }
+      if (n < 0 && cl->out_fd != cl->fd)
+        return client_direct_failed (cl, errno);
       if (n < 0)
         {
           client_drop (cl);
@@ -85,23 +124,24 @@ client_send (Client *cl, const char *s, gsize len)
   return cl->out_src != 0 || client_flush (cl);
 }
 
-/* Send what is pending, then close. */
-static void
+/* Send what is pending, then close.  False when cl was dropped. */
+static bool
 client_end (Client *cl)
 {
   cl->closing = true;
   g_clear_handle_id (&cl->timer_src, g_source_remove);
   berth_close_fdp (&cl->timer_fd);
-  if (cl->out_src == 0)
-    client_flush (cl);
+  return cl->out_src != 0 || client_flush (cl);
 }
 
-static void
+/* Only before the answer or on the connection (client_direct_failed):
+ * error lines go over the connection. */
+static bool
 client_error (Client *cl, int code, const char *message)
 {
   g_autofree char *line = g_strdup_printf ("!%d %s\n", code, message);
   g_string_append (cl->out, line);
-  client_end (cl);
+  return client_end (cl);
 }
 
 static bool
@@ -174,6 +214,32 @@ on_client_timer (int fd, GIOCondition cond, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The client's stdout, when the monitor can write to it without ever
+ * waiting on a reader it does not know: a pipe through the monitor's own
+ * non-blocking open of it (O_NONBLOCK on the client's would change its
+ * file for everyone sharing it), a socket (MSG_DONTWAIT), a regular file,
+ * /dev/null.  Only a file the client opened for writing: the reopen gives
+ * no access the client did not have.  Returns the fd to write, or -1
+ * (relay over the connection). */
+static int
+direct_output_open (int passed, bool *ret_is_socket)
+{
+  struct stat st;
+  int fl = fcntl (passed, F_GETFL);
+  if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_RDONLY || fstat (passed, &st) < 0)
+    return -1;
+  *ret_is_socket = S_ISSOCK (st.st_mode);
+  if (S_ISFIFO (st.st_mode))
+    {
+      char path[40];
+      snprintf (path, sizeof path, "/proc/self/fd/%d", passed);
+      return open (path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    }
+  if (S_ISSOCK (st.st_mode) || S_ISREG (st.st_mode) || (S_ISCHR (st.st_mode) && st.st_rdev == makedev (1, 3)))
+    return fcntl (passed, F_DUPFD_CLOEXEC, 3);
+  return -1;
+}
+
 static void
 client_subscribe (Client *cl)
 {
@@ -194,11 +260,40 @@ client_subscribe (Client *cl)
           return;
         }
     }
+  if (!cl->req.once)
+    {
+      cl->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+      if (cl->timer_fd < 0)
+        {
+          client_error (cl, errno, "timerfd_create failed");
+          return;
+        }
+    }
   cl->subscribed = true;
+  bool is_socket = false;
+  int direct = cl->req.once || cl->passed_fd < 0 ? -1 : direct_output_open (cl->passed_fd, &is_socket);
+  berth_close_fdp (&cl->passed_fd);
   /* The acknowledgement: a client that sees EOF before it raced with a
    * monitor that was exiting and simply asks again. */
-  if (!client_send (cl, "+\n", 2))
-    return;
+  const char *ack = direct >= 0 ? BERTH_MONITOR_ACK_DIRECT "\n" : BERTH_MONITOR_ACK "\n";
+  if (!client_send (cl, ack, strlen (ack)))
+    {
+      berth_close_fdp (&direct);
+      return;
+    }
+  if (direct >= 0 && cl->out->len > 0)
+    {
+      /* Cannot happen with a fresh connection's empty buffer; were the
+       * answer still pending, the stream must not overtake it. */
+      client_drop (cl);
+      close (direct);
+      return;
+    }
+  if (direct >= 0)
+    {
+      cl->out_fd = direct;
+      cl->out_is_socket = is_socket;
+    }
   if (cl->req.once)
     {
       if (client_sample (cl))
@@ -206,12 +301,6 @@ client_subscribe (Client *cl)
       return;
     }
   /* As runc: the first sample after one interval; OOM events at once. */
-  cl->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-  if (cl->timer_fd < 0)
-    {
-      client_error (cl, errno, "timerfd_create failed");
-      return;
-    }
   struct itimerspec its = { 0 };
   its.it_interval.tv_sec = (time_t) (cl->req.interval_ns / 1000000000ull);
   its.it_interval.tv_nsec = (long) (cl->req.interval_ns % 1000000000ull);
@@ -220,12 +309,38 @@ client_subscribe (Client *cl)
   cl->timer_src = berth_fd_add (cl->timer_fd, G_IO_IN, on_client_timer, cl);
 }
 
+/* recv, keeping an fd passed with the request (the client's stdout) in
+ * cl->passed_fd; any other fd is closed (room for one: the kernel drops
+ * the rest). */
+static ssize_t
+client_recv (Client *cl, char *buf, size_t len)
+{
+  union { char buf[CMSG_SPACE (sizeof (int))]; struct cmsghdr align; } u;
+  struct iovec iov = { .iov_base = buf, .iov_len = len };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  ssize_t n = recvmsg (cl->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (n < 0)
+    return n;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (&msg); c != NULL; c = CMSG_NXTHDR (&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      for (size_t off = 0; off + sizeof (int) <= c->cmsg_len - CMSG_LEN (0); off += sizeof (int))
+        {
+          int fd;
+          memcpy (&fd, CMSG_DATA (c) + off, sizeof fd);
+          if (cl->passed_fd < 0 && !cl->subscribed && !cl->closing)
+            cl->passed_fd = fd;
+          else
+            close (fd);
+        }
+  return n;
+}
+
 static gboolean
 on_client_readable (int fd, GIOCondition cond, gpointer data)
 {
   Client *cl = data;
   char buf[512];
-  ssize_t n = recv (fd, buf, sizeof buf, MSG_DONTWAIT);
+  ssize_t n = client_recv (cl, buf, sizeof buf);
   if (n < 0 && (errno == EAGAIN || errno == EINTR))
     return G_SOURCE_CONTINUE;
   if (n <= 0)
@@ -261,6 +376,9 @@ client_free (Client *cl)
   g_clear_handle_id (&cl->out_src, g_source_remove);
   g_clear_handle_id (&cl->timer_src, g_source_remove);
   berth_close_fdp (&cl->timer_fd);
+  if (cl->out_fd != cl->fd)
+    berth_close_fdp (&cl->out_fd);
+  berth_close_fdp (&cl->passed_fd);
   berth_close_fdp (&cl->fd);
   berth_monitor_request_clear (&cl->req);
   g_string_free (cl->in, TRUE);
@@ -277,8 +395,9 @@ on_listen (int fd, GIOCondition cond, gpointer data)
     return G_SOURCE_CONTINUE;
   Client *cl = g_new0 (Client, 1);
   cl->m = m;
-  cl->fd = cfd;
-  cl->timer_fd = -1;
+  cl->fd = cl->out_fd = cfd;
+  cl->out_is_socket = true;
+  cl->passed_fd = cl->timer_fd = -1;
   cl->in = g_string_new (NULL);
   cl->out = g_string_new (NULL);
   cl->in_src = berth_fd_add (cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client_readable, cl);
@@ -351,10 +470,12 @@ monitor_clients_stop (Monitor *m)
       for (guint i = 0; i < m->clients->len; i++)
         {
           Client *cl = m->clients->pdata[i];
+          /* Direct output: a pipe stays non-blocking (a full one is given up). */
           if (cl->out->len > 0)
             {
-              g_unix_set_fd_nonblocking (cl->fd, FALSE, NULL);
-              berth_write_all (cl->fd, cl->out->str, cl->out->len);
+              if (cl->out_fd == cl->fd)
+                g_unix_set_fd_nonblocking (cl->fd, FALSE, NULL);
+              berth_write_all (cl->out_fd, cl->out->str, cl->out->len);
             }
         }
       g_clear_pointer (&m->clients, g_ptr_array_unref);

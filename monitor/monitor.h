@@ -38,7 +38,10 @@ typedef struct
 struct Client
 {
   Monitor *m;
-  int fd;
+  int fd;                      /* the connection */
+  int passed_fd;               /* the client's stdout, passed with its request; -1 */
+  int out_fd;                  /* where the stream goes: fd, or the client's stdout (direct) */
+  bool out_is_socket;          /* written with send (MSG_DONTWAIT), not write */
   guint in_src, out_src;
   GString *in, *out;
   bool subscribed;

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "cgroup-stats.h"
+#include "console.h"
 #include "error.h"
 #include "monitor-proto.h"
 #include "proc.h"
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -153,16 +155,43 @@ stats_in_process (int root_fd, const char *id, GError **error)
   return true;
 }
 
-/* Send the request and relay the answer to stdout.  Returns 1 done, 0 the
- * monitor went away before accepting (ask again), -1 error. */
+/* Whether stdout is a kind of file the monitor writes to itself
+ * (monitor-proto.h): a pipe, a socket, a regular file or /dev/null.  A
+ * terminal (or anything else) is relayed. */
+static bool
+stdout_for_monitor (void)
+{
+  struct stat st;
+  if (fstat (STDOUT_FILENO, &st) < 0)
+    return false;
+  return S_ISFIFO (st.st_mode) || S_ISSOCK (st.st_mode) || S_ISREG (st.st_mode)
+         || (S_ISCHR (st.st_mode) && st.st_rdev == makedev (1, 3));
+}
+
+/* "!<errno> <message>" from the monitor, as this command's error. */
+static int
+monitor_error (char *line, GError **error)
+{
+  char *end;
+  long code = strtol (line + 1, &end, 10);
+  berth_fail_code (error, code > 0 ? (int) code : EIO, "events: %s", *end ? end + 1 : "monitor error");
+  return -1;
+}
+
+/* Send the request (with our stdout, when the monitor may write to it) and
+ * follow the answer: relay its lines to stdout, or, when the monitor writes
+ * to stdout itself, wait for the end.  Returns 1 done, 0 the monitor went
+ * away before accepting (ask again), -1 error. */
 static int
 relay (int fd, const BerthMonitorRequest *req, GError **error)
 {
   g_autofree char *line = berth_monitor_request_format (req);
-  if (!berth_write_all (fd, line, strlen (line)))
+  bool sent = !req->once && stdout_for_monitor () ? berth_send_fd (fd, STDOUT_FILENO, line, NULL)
+                                                   : berth_write_all (fd, line, strlen (line));
+  if (!sent)
     return 0;
+  enum { WAITING, RELAYING, DIRECT } phase = WAITING;
   g_autoptr (GString) buf = g_string_sized_new (16384);
-  bool accepted = false;
   char chunk[65536];
   for (;;)
     {
@@ -170,31 +199,27 @@ relay (int fd, const BerthMonitorRequest *req, GError **error)
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
-        return accepted ? 1 : 0;
+        return phase != WAITING ? 1 : 0;
       g_string_append_len (buf, chunk, n);
       /* Whole lines only. */
       char *last_nl = memrchr (buf->str, '\n', buf->len);
       if (last_nl == NULL)
         continue;
       gsize upto = (gsize) (last_nl - buf->str) + 1, start = 0;
-      if (!accepted)
+      /* Control lines: the answer, then (DIRECT) nothing but an error. */
+      while (phase != RELAYING && start < upto)
         {
-          if (buf->str[0] == '!')
-            {
-              char *nl = memchr (buf->str, '\n', buf->len);
-              *nl = '\0';
-              char *end;
-              long code = strtol (buf->str + 1, &end, 10);
-              berth_fail_code (error, code > 0 ? (int) code : EIO, "events: %s", *end ? end + 1 : "monitor error");
-              return -1;
-            }
-          if (buf->str[0] != '+' || buf->str[1] != '\n')
-            {
-              berth_fail_code (error, EPROTO, "events: unexpected answer from berth-monitor");
-              return -1;
-            }
-          accepted = true;
-          start = 2;
+          char *l = buf->str + start, *nl = memchr (l, '\n', upto - start);
+          *nl = '\0';
+          if (l[0] == '!')
+            return monitor_error (l, error);
+          if (phase == WAITING && strcmp (l, BERTH_MONITOR_ACK) == 0)
+            phase = RELAYING;
+          else if (phase == WAITING && strcmp (l, BERTH_MONITOR_ACK_DIRECT) == 0)
+            phase = DIRECT;
+          else
+            return berth_fail_code (error, EPROTO, "events: unexpected answer from berth-monitor"), -1;
+          start = (gsize) (nl - buf->str) + 1;
         }
       if (upto > start && !berth_write_all (STDOUT_FILENO, buf->str + start, upto - start))
         {

@@ -6,13 +6,25 @@
  * and the monitor answers "+\n" (accepted) followed by runc-compatible JSON
  * lines ({"type":...}), or one error line "!<errno> <message>\n".  The monitor closes the stream
  * when there is nothing more to say (once: after the sample; a container's
- * stream: after its final sample when its init exits or it is deleted). */
+ * stream: after its final sample when its init exits or it is deleted).
+ *
+ * A subscribing client may pass its stdout with the request (SCM_RIGHTS on
+ * the request's bytes).  When the monitor can write there without ever
+ * waiting on an unknown reader (a pipe, through its own non-blocking open; a
+ * socket; a regular file; /dev/null) it answers "+fd\n" and writes the JSON
+ * lines there itself: the client then sleeps until the end instead of waking
+ * for every sample.  The stream then carries at most one error line
+ * ("!<errno> <message>\n", a failed write) before it closes.  Otherwise it
+ * answers "+\n" and relays as above. */
 #pragma once
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #define BERTH_MONITOR_SOCKET ".monitor.sock"
+/* The answer lines (each followed by "\n"). */
+#define BERTH_MONITOR_ACK "+"
+#define BERTH_MONITOR_ACK_DIRECT "+fd"
 
 /* "/proc/self/fd/<root_fd>/.monitor.sock": any root path fits sun_path. */
 char *berth_monitor_socket_path (int root_fd);

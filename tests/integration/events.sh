@@ -274,6 +274,64 @@ t_intervals_and_monitor_exit() {
 	wait_monitor_gone
 }
 
+# Where stdout goes. A pipe, a regular file, /dev/null: berth-monitor writes the stream there itself
+# and the client sleeps until the end (it passes its stdout with the request); a terminal is relayed.
+# A reader that goes away ends the stream (exit 0); a stdout the client may not write (read-only) or a
+# write error ends it with one error line, and nothing is ever written through a read-only stdout.
+t_stdout_kinds() {
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sleep 100
+	rt_ok run -d --bundle "$b" "$id"; rt_state "$id"
+	local ev="$BERTH --root $T_ROOT events --interval 100ms $id" n
+	# A pipe whose reader stops after 3 lines: the stream ends (berth exits 0, runc dies of SIGPIPE).
+	n=$(timeout 10 $ev 2>"$TD/err" | head -n 3 | grep -c '"type":"stats"'; echo "${PIPESTATUS[0]}")
+	[ "$n" = $'3\n0' ] || [ "$n" = $'3\n141' ] || t_fail "events | head -n 3: lines, exit status: $n" "$(cat "$TD/err")"
+	# A regular file: whole lines, one sample per interval; the client does not wake per sample.
+	$ev >"$TD/file.out" 2>"$TD/err" &
+	local pid=$!
+	sleep 1.2
+	local ctx; ctx=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$pid/status")
+	kill $pid; wait $pid || true
+	n=$(grep -c '"type":"stats"' "$TD/file.out" || true)
+	[ "$n" -ge 5 ] || t_fail "events >file: $n samples in 1.2 s" "$(cat "$TD/err")"
+	jq -e . "$TD/file.out" >/dev/null || t_fail "events >file: not whole JSON lines" "$(head -c 600 "$TD/file.out")"
+	if [ "$T_RT_KIND" = berth ]; then
+		[ "$ctx" -le 4 ] || t_fail "events >file: the client woke $ctx times in 1.2 s (the monitor should write the samples)"
+	fi
+	# /dev/null.
+	local rc=0; timeout 0.5 $ev >/dev/null 2>"$TD/err" || rc=$?
+	[ $rc = 124 ] && [ ! -s "$TD/err" ] || t_fail "events >/dev/null: exit $rc" "$(cat "$TD/err")"
+	# A terminal: relayed by the client.
+	if command -v script >/dev/null; then
+		timeout -s INT 1 script -qec "$ev" /dev/null >"$TD/tty.out" 2>&1 </dev/null || true
+		n=$(tr -d '\r' <"$TD/tty.out" | grep -c '"type":"stats"' || true)
+		[ "$n" -ge 3 ] || t_fail "events on a terminal: $n samples in 1 s" "$(head -c 600 "$TD/tty.out")"
+	fi
+	if [ "$T_RT_KIND" = berth ]; then
+		# Read-only stdouts: a file and a pipe the monitor must not reopen for writing.
+		echo kept >"$TD/ro"
+		rc=0; timeout 5 $ev 1<"$TD/ro" 2>"$TD/err" || rc=$?
+		[ $rc = 1 ] && grep -q 'write to stdout: Bad file descriptor' "$TD/err" || t_fail "events 1<file: exit $rc" "$(cat "$TD/err")"
+		[ "$(cat "$TD/ro")" = kept ] || t_fail "events 1<file changed the file"
+		mkfifo "$TD/fifo"
+		exec 8<>"$TD/fifo"
+		rc=0; timeout 5 $ev 1<"$TD/fifo" 2>"$TD/err" || rc=$?
+		local got=; read -r -t 0.3 -u 8 got || true
+		exec 8<&-
+		[ $rc = 1 ] && [ -z "$got" ] || t_fail "events 1<fifo: exit $rc, the pipe got \"${got:0:80}\"" "$(cat "$TD/err")"
+		# A write error (a full file system), reported once.
+		mkdir "$TD/full"
+		mount -t tmpfs -o size=8k tmpfs "$TD/full"
+		dd if=/dev/zero of="$TD/full/fill" bs=4k count=2 2>/dev/null || true
+		rc=0; timeout 5 $ev >"$TD/full/out" 2>"$TD/err" || rc=$?
+		umount "$TD/full"
+		[ $rc = 1 ] && [ "$(cat "$TD/err")" = "berth: events: write to stdout: No space left on device" ] \
+			|| t_fail "events >full: exit $rc" "$(cat "$TD/err")"
+	fi
+	rt_ok kill "$id" KILL; wait_status "$id" stopped; rt_ok delete "$id"
+	wait_monitor_gone
+}
+
 # EVENTS_ONLY="t_stats_shape t_oom_event": run only these (e.g. a focused subset in the slow v2 VM).
 run() { if [ -z "${EVENTS_ONLY:-}" ] || [[ " $EVENTS_ONLY " == *" $2 "* ]]; then t_run "$@"; fi; }
 run "events --stats: shape, units, limits" t_stats_shape
@@ -284,4 +342,5 @@ run "events --all: sees containers created later" t_all_sees_new berth_only
 run "events: delete ends the stream cleanly" t_delete_ends_stream
 run "events: bad input (unknown, stopped, bad interval)" t_bad_input berth_only
 run "events: Go durations; monitor exits after the last client" t_intervals_and_monitor_exit
+run "events: stdout a pipe, file, /dev/null (written by the monitor), terminal; errors" t_stdout_kinds
 t_done
