@@ -8,7 +8,7 @@
 #include "monitor.h"
 
 #include "error.h"
-#include "mainloop.h"
+#include "loop.h"
 #include "util.h"
 
 #include <errno.h>
@@ -36,8 +36,8 @@ client_drop (Client *cl)
   monitor_check_idle (m);
 }
 
-static gboolean
-on_client_writable (int fd, GIOCondition cond, gpointer data);
+static bool
+on_client_writable (int fd, uint32_t events, void *data);
 
 static bool client_error (Client *cl, int code, const char *message);
 
@@ -55,7 +55,7 @@ client_write (Client *cl, const char *buf, size_t len)
 static bool
 client_direct_failed (Client *cl, int err)
 {
-  g_clear_handle_id (&cl->out_src, g_source_remove);
+  monitor_unwatch (&cl->out_watch);
   berth_close_fdp (&cl->out_fd);
   cl->out_fd = cl->fd;
   cl->out_is_socket = true;
@@ -80,8 +80,8 @@ client_flush (Client *cl)
         continue;
       if (n < 0 && errno == EAGAIN)
         {
-          if (cl->out_src == 0)
-            cl->out_src = berth_fd_add (cl->out_fd, G_IO_OUT, on_client_writable, cl);
+          if (cl->out_watch == NULL)
+            cl->out_watch = monitor_watch (cl->out_fd, EPOLLOUT, on_client_writable, cl);
           return true;
         }
       if (n < 0 && cl->out_fd != cl->fd)
@@ -93,7 +93,7 @@ client_flush (Client *cl)
         }
       g_string_erase (cl->out, 0, n);
     }
-  g_clear_handle_id (&cl->out_src, g_source_remove);
+  monitor_unwatch (&cl->out_watch);
   if (cl->closing)
     {
       client_drop (cl);
@@ -102,13 +102,13 @@ client_flush (Client *cl)
   return true;
 }
 
-static gboolean
-on_client_writable (int fd, GIOCondition cond, gpointer data)
+static bool
+on_client_writable (int fd, uint32_t events, void *data)
 {
   Client *cl = data;
-  cl->out_src = 0;
+  cl->out_watch = NULL;
   client_flush (cl);
-  return G_SOURCE_REMOVE;
+  return false;
 }
 
 /* false when the client was dropped (cl is freed). */
@@ -121,7 +121,7 @@ client_send (Client *cl, const char *s, gsize len)
       return false;
     }
   g_string_append_len (cl->out, s, len);
-  return cl->out_src != 0 || client_flush (cl);
+  return cl->out_watch != NULL || client_flush (cl);
 }
 
 /* Send what is pending, then close.  False when cl was dropped. */
@@ -129,9 +129,9 @@ static bool
 client_end (Client *cl)
 {
   cl->closing = true;
-  g_clear_handle_id (&cl->timer_src, g_source_remove);
+  monitor_unwatch (&cl->timer_watch);
   berth_close_fdp (&cl->timer_fd);
-  return cl->out_src != 0 || client_flush (cl);
+  return cl->out_watch != NULL || client_flush (cl);
 }
 
 /* Only before the answer or on the connection (client_direct_failed):
@@ -203,15 +203,15 @@ client_sample (Client *cl)
   return s->len == 0 || client_send (cl, s->str, s->len);
 }
 
-static gboolean
-on_client_timer (int fd, GIOCondition cond, gpointer data)
+static bool
+on_client_timer (int fd, uint32_t events, void *data)
 {
   Client *cl = data;
   uint64_t ticks;
   if (read (fd, &ticks, sizeof ticks) != sizeof ticks)
-    return G_SOURCE_CONTINUE;
+    return true;
   client_sample (cl);
-  return G_SOURCE_CONTINUE;
+  return true;
 }
 
 /* The client's stdout, when the monitor can write to it without ever
@@ -306,7 +306,7 @@ client_subscribe (Client *cl)
   its.it_interval.tv_nsec = (long) (cl->req.interval_ns % 1000000000ull);
   its.it_value = its.it_interval;
   timerfd_settime (cl->timer_fd, 0, &its, NULL);
-  cl->timer_src = berth_fd_add (cl->timer_fd, G_IO_IN, on_client_timer, cl);
+  cl->timer_watch = monitor_watch (cl->timer_fd, EPOLLIN, on_client_timer, cl);
 }
 
 /* recv, keeping an fd passed with the request (the client's stdout) in
@@ -335,30 +335,30 @@ client_recv (Client *cl, char *buf, size_t len)
   return n;
 }
 
-static gboolean
-on_client_readable (int fd, GIOCondition cond, gpointer data)
+static bool
+on_client_readable (int fd, uint32_t events, void *data)
 {
   Client *cl = data;
   char buf[512];
   ssize_t n = client_recv (cl, buf, sizeof buf);
   if (n < 0 && (errno == EAGAIN || errno == EINTR))
-    return G_SOURCE_CONTINUE;
+    return true;
   if (n <= 0)
     {
       /* The client went away (or half-closed before asking). */
-      cl->in_src = 0;
+      cl->in_watch = NULL;
       client_drop (cl);
-      return G_SOURCE_REMOVE;
+      return false;
     }
   if (cl->subscribed || cl->closing)
-    return G_SOURCE_CONTINUE;         /* nothing more is expected; keep for hangup */
+    return true;         /* nothing more is expected; keep for hangup */
   g_string_append_len (cl->in, buf, n);
   char *nl = memchr (cl->in->str, '\n', cl->in->len);
   if (nl == NULL)
     {
       if (cl->in->len > MAX_REQUEST)
         client_error (cl, EINVAL, "monitor request: too long");
-      return G_SOURCE_CONTINUE;
+      return true;
     }
   *nl = '\0';
   g_autoptr (GError) error = NULL;
@@ -366,15 +366,15 @@ on_client_readable (int fd, GIOCondition cond, gpointer data)
     client_error (cl, error->code, error->message);
   else
     client_subscribe (cl);
-  return G_SOURCE_CONTINUE;
+  return true;
 }
 
 static void
 client_free (Client *cl)
 {
-  g_clear_handle_id (&cl->in_src, g_source_remove);
-  g_clear_handle_id (&cl->out_src, g_source_remove);
-  g_clear_handle_id (&cl->timer_src, g_source_remove);
+  monitor_unwatch (&cl->in_watch);
+  monitor_unwatch (&cl->out_watch);
+  monitor_unwatch (&cl->timer_watch);
   berth_close_fdp (&cl->timer_fd);
   if (cl->out_fd != cl->fd)
     berth_close_fdp (&cl->out_fd);
@@ -386,13 +386,13 @@ client_free (Client *cl)
   g_free (cl);
 }
 
-static gboolean
-on_listen (int fd, GIOCondition cond, gpointer data)
+static bool
+on_listen (int fd, uint32_t events, void *data)
 {
   Monitor *m = data;
   int cfd = accept4 (fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (cfd < 0)
-    return G_SOURCE_CONTINUE;
+    return true;
   Client *cl = g_new0 (Client, 1);
   cl->m = m;
   cl->fd = cl->out_fd = cfd;
@@ -400,20 +400,20 @@ on_listen (int fd, GIOCondition cond, gpointer data)
   cl->passed_fd = cl->timer_fd = -1;
   cl->in = g_string_new (NULL);
   cl->out = g_string_new (NULL);
-  cl->in_src = berth_fd_add (cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client_readable, cl);
+  cl->in_watch = monitor_watch (cfd, EPOLLIN, on_client_readable, cl);
   g_ptr_array_add (m->clients, cl);
   monitor_check_idle (m);
-  return G_SOURCE_CONTINUE;
+  return true;
 }
 
-static gboolean
-on_grace (int fd, GIOCondition cond, gpointer data)
+static bool
+on_grace (int fd, uint32_t events, void *data)
 {
   Monitor *m = data;
   uint64_t ticks;
   if (read (fd, &ticks, sizeof ticks) == sizeof ticks && m->clients->len == 0)
-    g_main_loop_quit (m->loop);
-  return G_SOURCE_CONTINUE;
+    monitor_loop_quit ();
+  return true;
 }
 
 void
@@ -435,7 +435,7 @@ monitor_clients_start (Monitor *m, GError **error)
   m->grace_fd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
   if (m->grace_fd < 0)
     return berth_fail_errno (error, errno, "timerfd_create");
-  berth_fd_add (m->grace_fd, G_IO_IN, on_grace, m);
+  monitor_watch (m->grace_fd, EPOLLIN, on_grace, m);
 
   g_autofree char *path = berth_monitor_socket_path (m->root_fd);
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -451,7 +451,7 @@ monitor_clients_start (Monitor *m, GError **error)
     return berth_fail_errno (error, errno, "bind %s/%s", m->root, BERTH_MONITOR_SOCKET);
   if (listen (m->listen_fd, 128) < 0)
     return berth_fail_errno (error, errno, "listen");
-  berth_fd_add (m->listen_fd, G_IO_IN, on_listen, m);
+  monitor_watch (m->listen_fd, EPOLLIN, on_listen, m);
   monitor_check_idle (m);
   return true;
 }

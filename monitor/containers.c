@@ -10,7 +10,7 @@
 
 #include "error.h"
 #include "json-out.h"
-#include "mainloop.h"
+#include "loop.h"
 #include "proc.h"
 #include "util.h"
 
@@ -42,8 +42,8 @@ container_unwatch_running (Container *c)
 {
   Monitor *m = c->m;
   c->running = false;
-  g_clear_handle_id (&c->pidfd_src, g_source_remove);
-  g_clear_handle_id (&c->oom_src, g_source_remove);
+  monitor_unwatch (&c->pidfd_watch);
+  monitor_unwatch (&c->oom_watch);
   berth_close_fdp (&c->pidfd);
   berth_close_fdp (&c->oom_efd);
   unwatch (m, &c->mem_events_wd);
@@ -125,28 +125,28 @@ container_ended (Container *c)
   monitor_container_ended (m, c);
 }
 
-static gboolean
-on_pidfd (int fd, GIOCondition cond, gpointer data)
+static bool
+on_pidfd (int fd, uint32_t events, void *data)
 {
   Container *c = data;
-  c->pidfd_src = 0;
+  c->pidfd_watch = NULL;
   container_ended (c);
-  return G_SOURCE_REMOVE;
+  return false;
 }
 
-static gboolean
-on_oom_eventfd (int fd, GIOCondition cond, gpointer data)
+static bool
+on_oom_eventfd (int fd, uint32_t events, void *data)
 {
   Container *c = data;
   if (oom_eventfd_fired (c))
     {
       emit_oom (c);
-      return G_SOURCE_CONTINUE;
+      return true;
     }
   /* The cgroup is gone (or the eventfd broke): no more OOM events. */
-  c->oom_src = 0;
+  c->oom_watch = NULL;
   berth_close_fdp (&c->oom_efd);
-  return G_SOURCE_REMOVE;
+  return false;
 }
 
 static int
@@ -216,7 +216,7 @@ container_load (Container *c)
       if (c->oom_efd >= 0)
         {
           g_unix_set_fd_nonblocking (c->oom_efd, TRUE, NULL);
-          c->oom_src = berth_fd_add (c->oom_efd, G_IO_IN, on_oom_eventfd, c);
+          c->oom_watch = monitor_watch (c->oom_efd, EPOLLIN, on_oom_eventfd, c);
         }
     }
   c->cgroup = g_steal_pointer (&cg);
@@ -224,7 +224,7 @@ container_load (Container *c)
   if (c->reader != NULL)
     berth_stats_reader_set_config_watch (c->reader, watch_config_file, c);
   c->pidfd = berth_steal_fd (&pidfd);
-  c->pidfd_src = berth_fd_add (c->pidfd, G_IO_IN, on_pidfd, c);
+  c->pidfd_watch = monitor_watch (c->pidfd, EPOLLIN, on_pidfd, c);
 }
 
 static void
@@ -296,14 +296,14 @@ on_cgroup_file (Container *c, int wd)
     container_ended (c);
 }
 
-static gboolean
-on_inotify (int fd, GIOCondition cond, gpointer data)
+static bool
+on_inotify (int fd, uint32_t events, void *data)
 {
   Monitor *m = data;
   char buf[16384] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
   ssize_t n = read (fd, buf, sizeof buf);
   if (n <= 0)
-    return G_SOURCE_CONTINUE;
+    return true;
   for (char *p = buf; p < buf + n;)
     {
       const struct inotify_event *ev = (const struct inotify_event *) p;
@@ -314,8 +314,8 @@ on_inotify (int fd, GIOCondition cond, gpointer data)
           if (ev->mask & (IN_DELETE_SELF | IN_IGNORED))
             {
               m->root_wd = -1;
-              g_main_loop_quit (m->loop);
-              return G_SOURCE_REMOVE;
+              monitor_loop_quit ();
+              return false;
             }
           if (!(ev->mask & IN_ISDIR))
             continue;
@@ -355,7 +355,7 @@ on_inotify (int fd, GIOCondition cond, gpointer data)
       else if (c->running)
         on_cgroup_file (c, ev->wd);
     }
-  return G_SOURCE_CONTINUE;
+  return true;
 }
 
 bool
@@ -369,7 +369,7 @@ monitor_containers_start (Monitor *m, GError **error)
   m->root_wd = inotify_add_watch (m->inotify_fd, m->root, ROOT_MASK);
   if (m->root_wd < 0)
     return berth_fail_errno (error, errno, "inotify watch on %s", m->root);
-  berth_fd_add (m->inotify_fd, G_IO_IN, on_inotify, m);
+  monitor_watch (m->inotify_fd, EPOLLIN, on_inotify, m);
   /* Containers already there (the watch is in place first: nothing is missed). */
   DIR *d = fdopendir (dup (m->root_fd));
   if (d == NULL)

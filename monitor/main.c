@@ -10,7 +10,7 @@
 #include "monitor.h"
 
 #include "error.h"
-#include "mainloop.h"
+#include "loop.h"
 #include "util.h"
 
 #include <errno.h>
@@ -23,14 +23,13 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-static gboolean
-on_signal (int fd, GIOCondition cond, gpointer data)
+static bool
+on_signal (int fd, uint32_t events, void *data)
 {
-  Monitor *m = data;
   struct signalfd_siginfo si;
   if (read (fd, &si, sizeof si) == sizeof si)
-    g_main_loop_quit (m->loop);
-  return G_SOURCE_CONTINUE;
+    monitor_loop_quit ();
+  return true;
 }
 
 static void
@@ -58,7 +57,7 @@ setup (Monitor *m, GError **error)
   int sfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0)
     return berth_fail_errno (error, errno, "signalfd");
-  berth_fd_add (sfd, G_IO_IN, on_signal, m);
+  monitor_watch (sfd, EPOLLIN, on_signal, NULL);
   /* Many containers: a few fds each. */
   struct rlimit rl;
   if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max)
@@ -94,7 +93,6 @@ main (int argc, char **argv)
   uint64_t v;
   if (grace != NULL && berth_parse_uint64 (grace, 3600000, &v))
     m.grace_ms = v;
-  m.loop = g_main_loop_new (NULL, FALSE);
   m.scratch = g_string_sized_new (8192);
 
   g_autoptr (GError) error = NULL;
@@ -106,7 +104,7 @@ main (int argc, char **argv)
       report (ready_fd, "B");
       return 0;
     }
-  if (lock_fd < 0 || !setup (&m, &error))
+  if (lock_fd < 0 || !monitor_loop_init (&error) || !setup (&m, &error))
     {
       g_autofree char *msg = g_strdup_printf ("Xberth-monitor: %s", error->message);
       report (ready_fd, msg);
@@ -115,13 +113,13 @@ main (int argc, char **argv)
   else
     {
       report (ready_fd, "R");
-      g_main_loop_run (m.loop);
+      monitor_loop_run ();
     }
   monitor_clients_stop (&m);
   monitor_containers_stop (&m);
   berth_close_fdp (&m.root_fd);
   g_string_free (m.scratch, TRUE);
-  g_main_loop_unref (m.loop);
+  monitor_loop_free ();
   g_free (m.root);
   return rc;
 }

@@ -2,10 +2,11 @@
  * of the root (inotify on the root and on each container's state dir, a
  * pidfd per init, OOM via eventfd on v1 and inotify on v2) and streams
  * runc-compatible events to any number of `berth events` clients.
- * One GLib main loop, fds only (signalfd, timerfd, inotify), no threads. */
+ * One epoll loop (loop.h), fds only (signalfd, timerfd, inotify), no threads. */
 #pragma once
 #include "cgroup-stats.h"
 #include "cgroup.h"
+#include "loop.h"
 #include "monitor-proto.h"
 #include "state.h"
 
@@ -26,9 +27,9 @@ typedef struct
   BerthStatsSource *stats;
   BerthStatsReader *reader;    /* the cgroup part of stats, NULL without a cgroup */
   int pidfd;
-  guint pidfd_src;
+  MonitorWatch *pidfd_watch;
   int oom_efd;                 /* v1/hybrid: eventfd on memory.oom_control */
-  guint oom_src;
+  MonitorWatch *oom_watch;
   int mem_events_wd;           /* v2: memory.events, cgroup.events */
   int cg_events_wd;
   int64_t oom_kills;
@@ -42,18 +43,17 @@ struct Client
   int passed_fd;               /* the client's stdout, passed with its request; -1 */
   int out_fd;                  /* where the stream goes: fd, or the client's stdout (direct) */
   bool out_is_socket;          /* written with send (MSG_DONTWAIT), not write */
-  guint in_src, out_src;
+  MonitorWatch *in_watch, *out_watch;
   GString *in, *out;
   bool subscribed;
   BerthMonitorRequest req;
   int timer_fd;
-  guint timer_src;
+  MonitorWatch *timer_watch;
   bool closing;                /* close once out is flushed */
 };
 
 struct Monitor
 {
-  GMainLoop *loop;
   char *root;
   int root_fd;
   int inotify_fd;

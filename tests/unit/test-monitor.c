@@ -5,6 +5,7 @@
 #include "error.h"
 #include "json-out.h"
 #include "json.h"
+#include "loop.h"
 #include "monitor-proto.h"
 
 #include <errno.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/inotify.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include "util.h"
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -296,6 +299,101 @@ test_reader (void)
   close (go[0]), close (go[1]), close (done[0]), close (done[1]);
 }
 
+/* The epoll loop (monitor/loop.c): one fd watched for input and for output,
+ * a watch removed by another callback of the same batch is not called, a
+ * callback returning false is not called again, quit ends the run. */
+typedef struct
+{
+  int calls[3];
+  MonitorWatch *w[3];
+  int stop_after;
+} LoopLog;
+static LoopLog loop_log;
+
+static bool
+on_loop_in (int fd, uint32_t events, void *data)
+{
+  loop_log.calls[0]++;
+  char c;
+  g_assert_cmpint (read (fd, &c, 1), ==, 1);
+  /* Whichever of the others is still there, ready in this same batch. */
+  monitor_unwatch (&loop_log.w[2]);
+  return true;
+}
+
+static bool
+on_loop_out (int fd, uint32_t events, void *data)
+{
+  g_assert_true (events & EPOLLOUT);
+  loop_log.calls[1]++;
+  if (loop_log.calls[1] == 1)
+    {
+      loop_log.w[1] = NULL;
+      return false;            /* removed: never called again */
+    }
+  return true;
+}
+
+static bool
+on_loop_victim (int fd, uint32_t events, void *data)
+{
+  loop_log.calls[2]++;
+  return true;
+}
+
+static bool
+on_loop_stop (int fd, uint32_t events, void *data)
+{
+  uint64_t v;
+  g_assert_cmpint (read (fd, &v, sizeof v), ==, sizeof v);
+  if (--loop_log.stop_after == 0)
+    monitor_loop_quit ();
+  return true;
+}
+
+static void
+test_loop (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (monitor_loop_init (&error));
+  int sv[2];
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), ==, 0);
+  int efd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  g_assert_cmpint (efd, >=, 0);
+  memset (&loop_log, 0, sizeof loop_log);
+  /* sv[0]: readable (one byte) and writable, watched by three watches.
+   * epoll lists fds that are ready when added in the order they were
+   * added: on_loop_in comes first in the batch and removes the victim,
+   * whose event is already in the same batch. */
+  g_assert_cmpint (write (sv[1], "x", 1), ==, 1);
+  loop_log.w[0] = monitor_watch (sv[0], EPOLLIN, on_loop_in, NULL);
+  loop_log.w[1] = monitor_watch (sv[0], EPOLLOUT, on_loop_out, NULL);
+  loop_log.w[2] = monitor_watch (sv[0], EPOLLOUT, on_loop_victim, NULL);
+  MonitorWatch *stop = monitor_watch (efd, EPOLLIN, on_loop_stop, NULL);
+  /* Three batches: the eventfd is written before each run. */
+  loop_log.stop_after = 1;
+  uint64_t one = 1;
+  g_assert_cmpint (write (efd, &one, sizeof one), ==, sizeof one);
+  monitor_loop_run ();
+  g_assert_cmpint (loop_log.calls[0], ==, 1);
+  g_assert_cmpint (loop_log.calls[1], ==, 1);
+  g_assert_cmpint (loop_log.calls[2], ==, 0);
+  g_assert_null (loop_log.w[1]);
+  g_assert_null (loop_log.w[2]);
+  loop_log.stop_after = 1;
+  g_assert_cmpint (write (efd, &one, sizeof one), ==, sizeof one);
+  g_assert_cmpint (write (sv[1], "y", 1), ==, 1);
+  monitor_loop_run ();
+  g_assert_cmpint (loop_log.calls[0], ==, 2);
+  g_assert_cmpint (loop_log.calls[1], ==, 1);
+  g_assert_cmpint (loop_log.calls[2], ==, 0);
+  monitor_unwatch (&loop_log.w[0]);
+  monitor_unwatch (&stop);
+  g_assert_null (stop);
+  monitor_loop_free ();
+  close (sv[0]), close (sv[1]), close (efd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -304,5 +402,6 @@ main (int argc, char **argv)
   g_test_add_func ("/monitor/request", test_request);
   g_test_add_func ("/monitor/json-string", test_json_string);
   g_test_add_func ("/monitor/stats-reader", test_reader);
+  g_test_add_func ("/monitor/loop", test_loop);
   return g_test_run ();
 }
