@@ -4,8 +4,9 @@
  * wakes once per sampling tick, and a GLib iteration polls every fd it has
  * (poll() sets up and tears down a wait on each, two container fds and two
  * or three client fds apiece) and walks every source in prepare and check;
- * epoll_wait returns only the ready fd.  That is about 45 us of a tick's
- * ~200 us after a second's sleep on our VMs, measured on the same reads.
+ * epoll_wait returns only the ready fd.  Measured after a second's sleep on
+ * our VMs: a bare loop doing the same reads, 215 us per tick with GLib, 169
+ * with epoll; the monitor itself (old and new alternated), 288 -> 274 us.
  *
  * A callback returns true to keep its watch, false to have it removed (its
  * owner forgets the handle first, as with GLib's G_SOURCE_REMOVE).  A watch

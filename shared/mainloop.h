@@ -1,5 +1,5 @@
-/* The one way Berth's daemons (berth-shim, berth-monitor) watch an fd in the
- * GLib main loop. */
+/* The one way berth-shim watches an fd in the GLib main loop.  (berth-monitor,
+ * which wakes every sampling tick, has its own epoll loop: monitor/loop.h.) */
 #pragma once
 #include <glib.h>
 #include <glib-unix.h>
