@@ -184,8 +184,16 @@ bool
 berth_container_delete (const BerthGlobalOptions *g, const char *id, bool force, GError **error)
 {
   __attribute__ ((cleanup (berth_container_close))) BerthContainer c;
-  if (!berth_container_open (g, id, true, &c, error))
-    return false;
+  g_autoptr (GError) local = NULL;
+  if (!berth_container_open (g, id, true, &c, &local))
+    {
+      /* As runc and crun: --force on a container that is already gone
+       * succeeds (containerd's shim deletes with --force after a delete). */
+      if (force && g_error_matches (local, BERTH_ERROR, ENOENT))
+        return true;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return false;
+    }
   if (c.state == NULL)
     {
       /* A create that died half-way: nothing but the directory is left. */

@@ -54,7 +54,16 @@ t_bad_signal() {
 	rt_state "$id"; assert_eq "$(jq -r .status <<<"$STATE")" running "still running after bad kill"
 	rt_ok delete --force "$id"
 }
-t_delete_unknown() { assert_fails_with 'not exist|no such|unknown|not found' delete "nope-$$"; }
+# delete of an unknown ID fails; with --force it succeeds quietly, as runc and crun (containerd's shim
+# deletes with --force after the container is gone); a bad ID still fails with --force (berth, runc).
+t_delete_unknown() {
+	assert_fails_with 'not exist|no such|unknown|not found' delete "nope-$$"
+	run_rt delete --force "nope-$$"
+	[ "$RT_RC" = 0 ] && [ -z "$RT_OUT$RT_ERR" ] || t_fail "delete --force of an unknown ID: exit $RT_RC" "$RT_OUT$RT_ERR"
+	run_rt --root "$TD/no-such-root" delete --force "nope-$$"
+	[ "$RT_RC" = 0 ] || t_fail "delete --force with a missing --root: exit $RT_RC" "$RT_ERR"
+	[ "$T_RT_KIND" != berth ] || assert_fails_with 'invalid|must|container ID' delete --force "../nope"
+}
 t_state_unknown() { assert_fails_with 'not exist|no such|unknown|not found' state "nope-$$"; }
 
 # Berth-only strictness (runc ignores these).
@@ -79,7 +88,7 @@ t_run "unknown command" t_unknown_command
 t_run "unknown flag" t_unknown_flag
 t_run "missing ID argument" t_missing_id
 t_run "bad signal for kill" t_bad_signal
-t_run "delete of an unknown ID" t_delete_unknown
+t_run "delete of an unknown ID (and --force: exit 0)" t_delete_unknown
 t_run "state of an unknown ID" t_state_unknown
 t_run "unknown capability names .process.capabilities" t_unknown_cap_berth berth_only
 t_run "error names the JSON path (.process.args)" t_field_named_berth berth_only
