@@ -32,8 +32,10 @@ ctd_stop() {
 	[ -n "$CTD_PID" ] || return 0
 	kill "$CTD_PID" 2>/dev/null
 	wait "$CTD_PID" 2>/dev/null || true
-	# The shims (one per container) outlive containerd by design; every test deletes its
-	# containers, so each shim has exited by now or exits on its own.
+	# The shims outlive containerd by design and exit once their task is deleted; a failed test
+	# can leave one: end those of this containerd (its socket path is ours alone), by PID.
+	local p
+	for p in $(pgrep -f -- "-address $CTD_DIR/containerd.sock" || true); do kill "$p" 2>/dev/null || true; done
 }
 
 # ctr_ ARGS...: ctr against our containerd, never hanging the suite.

@@ -294,14 +294,18 @@ t_force_cleanup() {
 	for id in $("$BERTH" --root "$T_ROOT" list -q 2>/dev/null); do
 		"$BERTH" --root "$T_ROOT" delete --force -- "$id" >/dev/null 2>&1 || true
 	done
-	local p
+	local p d
+	# A paused container's processes die only once thawed.
+	for d in $(t_leftover_cgroups); do
+		[ ! -f "$d/freezer.state" ] || echo THAWED >"$d/freezer.state" 2>/dev/null || true
+		[ ! -f "$d/cgroup.freeze" ] || echo 0 >"$d/cgroup.freeze" 2>/dev/null || true
+	done
 	for p in $(t_live_tracked_pids) $(t_container_procs); do kill -9 "$p" 2>/dev/null || true; done
 	sleep 0.1
 	local m
 	for m in $(comm -13 "$T_WORK/.mounts.before" <(t_mounts_snapshot) | awk '{ print $2 }' | sort -r); do
 		case $m in "$T_WORK"/*) umount -l "$m" 2>/dev/null || true ;; esac
 	done
-	local d
 	for d in $(t_leftover_cgroups | sort -r); do
 		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
 	done
