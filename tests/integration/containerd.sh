@@ -122,9 +122,10 @@ t_exec_tty() {
 	command -v script >/dev/null || t_skip "script not installed"
 	local id out; id=$(new_id)
 	ctr_run "$id" -d sleep 1000 >/dev/null || t_fail "ctr run -d failed"
+	# The terminal may echo a NUL as "^@" before the output (for runc and berth alike): not anchored.
 	out=$(timeout 20 script -qec "ctr --address $CTD_DIR/containerd.sock task exec -t --exec-id t1 $id tty" /dev/null </dev/null 2>&1 | tr -d '\r\0')
-	grep -q '^/dev/pts/[0-9]' <<<"$out" || t_fail "exec -t: no pty:" "$out"
 	ctd_gone "$id"
+	grep -q '/dev/pts/[0-9]' <<<"$out" || t_fail "exec -t: no pty:" "$out"
 	assert_no_shim_warning "$id"
 	root_done
 }
