@@ -7,6 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Every string option is declared G_OPTION_ARG_FILENAME(_ARRAY), never
+ * G_OPTION_ARG_STRING: GLib converts a STRING value from the locale's charset
+ * to UTF-8, which refuses any non-ASCII byte in the C locale (how containerd
+ * and podman run a runtime) with an error naming no option, and loads the
+ * charset tables on every command.  Arguments are bytes, as to runc. */
 bool
 cli_parse (const char *command, const char *args_usage, GOptionEntry *entries, int *argc, char ***argv,
            GError **error)

@@ -61,7 +61,7 @@ cmd_ps (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
 {
   g_autofree char *format = NULL;
   GOptionEntry entries[] = {
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "table or json", "FORMAT" },
+    { "format", 'f', 0, G_OPTION_ARG_FILENAME, &format, "table or json", "FORMAT" },
     { NULL }
   };
   if (!cli_parse ("ps", "<container-id> [ps options]", entries, &argc, &argv, error))

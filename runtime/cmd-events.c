@@ -239,7 +239,7 @@ cmd_events (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
   g_autofree char *interval = NULL;
   GOptionEntry entries[] = {
     { "stats", 0, 0, G_OPTION_ARG_NONE, &stats, "display the container's stats then exit", NULL },
-    { "interval", 0, 0, G_OPTION_ARG_STRING, &interval, "set the stats collection interval (default 5s)", "DURATION" },
+    { "interval", 0, 0, G_OPTION_ARG_FILENAME, &interval, "set the stats collection interval (default 5s)", "DURATION" },
     { "all", 0, 0, G_OPTION_ARG_NONE, &all, "every container of --root, including ones created later (berth extension)", NULL },
     { NULL }
   };

@@ -166,20 +166,20 @@ cmd_exec (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
   __attribute__ ((cleanup (exec_args_clear))) ExecArgs a = { 0 };
   GOptionEntry entries[] = {
     { "console-socket", 0, 0, G_OPTION_ARG_FILENAME, &a.console_socket, "unix socket that receives the pty master", "PATH" },
-    { "cwd", 0, 0, G_OPTION_ARG_STRING, &a.cwd, "working directory in the container", "DIR" },
-    { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &a.env, "set an environment variable", "KEY=VALUE" },
+    { "cwd", 0, 0, G_OPTION_ARG_FILENAME, &a.cwd, "working directory in the container", "DIR" },
+    { "env", 'e', 0, G_OPTION_ARG_FILENAME_ARRAY, &a.env, "set an environment variable", "KEY=VALUE" },
     { "tty", 't', 0, G_OPTION_ARG_NONE, &a.tty, "allocate a pseudo-TTY", NULL },
-    { "user", 'u', 0, G_OPTION_ARG_STRING, &a.user, "uid[:gid]", "UID[:GID]" },
-    { "additional-gids", 'g', 0, G_OPTION_ARG_STRING_ARRAY, &a.additional_gids, "additional gid", "GID" },
+    { "user", 'u', 0, G_OPTION_ARG_FILENAME, &a.user, "uid[:gid]", "UID[:GID]" },
+    { "additional-gids", 'g', 0, G_OPTION_ARG_FILENAME_ARRAY, &a.additional_gids, "additional gid", "GID" },
     { "process", 'p', 0, G_OPTION_ARG_FILENAME, &a.process_file, "process.json with the process to run", "FILE" },
     { "detach", 'd', 0, G_OPTION_ARG_NONE, &a.detach, "detach from the process", NULL },
     { "pid-file", 0, 0, G_OPTION_ARG_FILENAME, &a.pid_file, "write the process's pid to this file", "PATH" },
-    { "process-label", 0, 0, G_OPTION_ARG_STRING, &a.process_label, "SELinux label", "LABEL" },
-    { "apparmor", 0, 0, G_OPTION_ARG_STRING, &a.apparmor, "AppArmor profile", "PROFILE" },
+    { "process-label", 0, 0, G_OPTION_ARG_FILENAME, &a.process_label, "SELinux label", "LABEL" },
+    { "apparmor", 0, 0, G_OPTION_ARG_FILENAME, &a.apparmor, "AppArmor profile", "PROFILE" },
     { "no-new-privs", 0, 0, G_OPTION_ARG_NONE, &a.no_new_privs, "set no_new_privs", NULL },
-    { "cap", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &a.caps, "add a capability", "CAP" },
+    { "cap", 'c', 0, G_OPTION_ARG_FILENAME_ARRAY, &a.caps, "add a capability", "CAP" },
     { "preserve-fds", 0, 0, G_OPTION_ARG_INT, &a.preserve_fds, "pass N more fds (3..3+N-1)", "N" },
-    { "cgroup", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.cgroups, "run in a sub-cgroup of the container's cgroup (every hierarchy, or per controller)", "[CONTROLLER[,CONTROLLER]:]PATH" },
+    { "cgroup", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a.cgroups, "run in a sub-cgroup of the container's cgroup (every hierarchy, or per controller)", "[CONTROLLER[,CONTROLLER]:]PATH" },
     { "ignore-paused", 0, 0, G_OPTION_ARG_NONE, &a.ignore_paused, "allow exec in a paused container", NULL },
     { NULL }
   };

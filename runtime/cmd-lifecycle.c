@@ -53,7 +53,7 @@ cmd_list (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
   g_autofree char *format = NULL;
   GOptionEntry entries[] = {
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "display only container IDs", NULL },
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "table or json", "FORMAT" },
+    { "format", 'f', 0, G_OPTION_ARG_FILENAME, &format, "table or json", "FORMAT" },
     { NULL }
   };
   if (!cli_parse ("list", "", entries, &argc, &argv, error) || !cli_require_args ("list", argc, argv, 0, "", error))

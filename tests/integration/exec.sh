@@ -101,6 +101,19 @@ t_cwd_env() {
 	stop_container
 }
 
+# Option values are bytes, as to runc: in the C locale (how containerd and podman run a runtime) a
+# non-ASCII or non-UTF-8 value is passed through, not refused ("Invalid byte sequence in conversion
+# input" from GLib's locale conversion of string options, which named no option). runc passes the
+# UTF-8 ones too; its JSON round trip of the process turns \xff into U+FFFD, berth keeps the byte.
+t_non_ascii_args() {
+	start_container
+	rt_ok exec "$ID" mkdir -p "/tmp/dir-ü"
+	LC_ALL=C LANG= rt_ok exec --cwd "/tmp/dir-ü" --env "U=ü" --env $'RAW=\xff' "$ID" \
+		sh -c 'printf "%s|%s|%s" "$(pwd)" "$U" "$RAW" | od -An -tx1 | tr -d " \n"'
+	assert_eq "$RT_OUT" "$(printf '%s|%s|%s' "/tmp/dir-ü" "ü" $'\xff' | od -An -tx1 | tr -d ' \n')" "bytes in the container"
+	stop_container
+}
+
 t_user_groups() {
 	start_container
 	rt_ok exec --user 1000:1001 "$ID" sh -c 'echo $(id -u) $(id -g)'
@@ -316,6 +329,7 @@ t_run "--tty with --console-socket" t_tty_console_socket
 t_run "--tty: exit status propagates" t_tty_exit_status
 t_run "--detach with --pid-file" t_detach_pid_file
 t_run "--cwd and --env" t_cwd_env
+t_run "non-ASCII and non-UTF-8 option values in the C locale" t_non_ascii_args
 t_run "--user uid:gid and --additional-gids" t_user_groups
 t_run "--cap adds to bounding/effective/permitted, never inheritable" t_caps
 t_run "--no-new-privs" t_no_new_privs

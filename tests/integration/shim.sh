@@ -141,12 +141,15 @@ t_exit_command() {
 	local b=$TD/b id; id=$(new_id); make_bundle "$b"
 	EXITS=$TD/exits
 	set_args "$b" true
-	shim_start "$b" "$id" -l none --exit-command /bin/sh --exit-command-arg -c \
-		--exit-command-arg "cat $EXITS/$id > $TD/seen; echo \"\$0\" > $TD/arg0" --exit-delay 1
+	# In the C locale, as conmon's: a non-UTF-8 argument is passed on as bytes.
+	LC_ALL=C LANG= shim_start "$b" "$id" -l none --exit-command /bin/sh --exit-command-arg -c \
+		--exit-command-arg "cat $EXITS/$id > $TD/seen; printf %s \"\$0\" > $TD/arg0" \
+		--exit-command-arg $'arg-\xc3\xbc-\xff' --exit-delay 1
 	rt start "$id"
 	wait_file "$TD/seen" 10
 	sleep 0.1
 	assert_eq "$(cat "$TD/seen")" 0 "exit command ran after the exit file"
+	assert_eq "$(od -An -tx1 "$TD/arg0" | tr -d ' \n')" "6172672dc3bc2dff" "its non-UTF-8 argument"
 	wait_gone "$SHIM_PID"
 	rt delete -f "$id"
 }
