@@ -105,10 +105,10 @@ client_flush (Client *cl)
 static bool
 on_client_writable (int fd, uint32_t events, void *data)
 {
-  Client *cl = data;
-  cl->out_watch = NULL;
-  client_flush (cl);
-  return false;
+  /* client_flush keeps this watch while output is pending and removes it
+   * (or frees cl, watches first) otherwise. */
+  client_flush (data);
+  return true;
 }
 
 /* false when the client was dropped (cl is freed). */
@@ -345,8 +345,8 @@ on_client_readable (int fd, uint32_t events, void *data)
     return true;
   if (n <= 0)
     {
-      /* The client went away (or half-closed before asking). */
-      cl->in_watch = NULL;
+      /* The client went away (or half-closed before asking); freeing it
+       * removes this watch before closing the fd. */
       client_drop (cl);
       return false;
     }
@@ -411,6 +411,7 @@ on_grace (int fd, uint32_t events, void *data)
 {
   Monitor *m = data;
   uint64_t ticks;
+  m->grace_armed = false;
   if (read (fd, &ticks, sizeof ticks) == sizeof ticks && m->clients->len == 0)
     monitor_loop_quit ();
   return true;
@@ -419,13 +420,17 @@ on_grace (int fd, uint32_t events, void *data)
 void
 monitor_check_idle (Monitor *m)
 {
+  bool idle = m->clients->len == 0;
+  if (idle == m->grace_armed)
+    return;               /* armed while idle, or disarmed while serving: as it should be */
   struct itimerspec its = { 0 };
-  if (m->clients->len == 0)
+  if (idle)
     {
       its.it_value.tv_sec = (time_t) (m->grace_ms / 1000);
       its.it_value.tv_nsec = (long) (m->grace_ms % 1000) * 1000000L + 1;
     }
-  timerfd_settime (m->grace_fd, 0, &its, NULL);
+  if (timerfd_settime (m->grace_fd, 0, &its, NULL) == 0)
+    m->grace_armed = idle;
 }
 
 bool

@@ -128,10 +128,8 @@ container_ended (Container *c)
 static bool
 on_pidfd (int fd, uint32_t events, void *data)
 {
-  Container *c = data;
-  c->pidfd_watch = NULL;
-  container_ended (c);
-  return false;
+  container_ended (data);     /* removes this watch, then closes the pidfd */
+  return true;
 }
 
 static bool
@@ -144,9 +142,9 @@ on_oom_eventfd (int fd, uint32_t events, void *data)
       return true;
     }
   /* The cgroup is gone (or the eventfd broke): no more OOM events. */
-  c->oom_watch = NULL;
+  monitor_unwatch (&c->oom_watch);
   berth_close_fdp (&c->oom_efd);
-  return false;
+  return true;
 }
 
 static int

@@ -12,6 +12,9 @@
  * owner forgets the handle first, as with GLib's G_SOURCE_REMOVE).  A watch
  * may be removed at any time, from any callback: a removed watch is never
  * called again, not even for an event already returned in the same batch.
+ * A callback that closes its fd removes the watch itself first
+ * (monitor_unwatch, then close): a removal after the close would be an
+ * EPOLL_CTL_DEL of a closed, or already reused, fd number.
  * Quit ends the run once the current batch is dispatched. */
 #pragma once
 #include <glib.h>

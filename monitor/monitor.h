@@ -60,6 +60,7 @@ struct Monitor
   int root_wd;
   int listen_fd;
   int grace_fd;                /* timerfd: exit when still idle */
+  bool grace_armed;
   uint64_t grace_ms;
   GHashTable *containers;      /* id -> Container* */
   GHashTable *wds;             /* wd -> Container* (dir, memory.events, cgroup.events) */
