@@ -128,7 +128,9 @@ container_ended (Container *c)
 static bool
 on_pidfd (int fd, uint32_t events, void *data)
 {
-  container_ended (data);     /* removes this watch, then closes the pidfd */
+  Container *c = data;
+  container_ended (c);                 /* removes this watch, then closes the pidfd */
+  monitor_unwatch (&c->pidfd_watch);   /* never left firing (level-triggered) */
   return true;
 }
 
