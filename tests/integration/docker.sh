@@ -5,7 +5,8 @@
 # test dir; no iptables, no bridge, vfs storage), an image imported from the busybox rootfs (no
 # registry), containers' cgroups in $T_CG_BASE (--cgroup-parent) so the leak checks see them.
 # The shim keeps the runtime's state in /run/containerd/runc/moby: each test checks that its
-# containers leave nothing there.
+# containers leave nothing there. Cgroup v1 and v2 (the v2 lane runs this file too): limits and the
+# freezer are read where the host has them.
 source "$(dirname "$0")/../lib/tap.sh"
 
 DK_DIR=$T_WORK/docker
@@ -64,12 +65,15 @@ t_run_options() {
 		sh -c 'echo "$FOO $(pwd) $(cat f) $(id -u)"; touch /x 2>/dev/null || echo ro-root
 		touch /scratch/y && echo tmpfs-ok; touch /vol/z 2>/dev/null || echo ro-vol
 		grep CapEff /proc/self/status | cut -f2
-		cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null
+		cg=/sys/fs/cgroup
+		if [ -f $cg/cgroup.controllers ]; then cat $cg/pids.max $cg/memory.max; cut -d" " -f1 $cg/cpu.max
+		else cat $cg/pids/pids.max $cg/memory/memory.limit_in_bytes $cg/cpu/cpu.cfs_quota_us; fi
 		ls /sys/class/net; echo err >&2; exit 3' 2>&1) || rc=$?
 	assert_eq "$rc" 3 "exit code"
-	local want="bar /vol volfile 1000 ro-root tmpfs-ok ro-vol 0000000000000000"
-	[ -d /sys/fs/cgroup/pids ] && want="$want 50 67108864 50000"
-	assert_eq "$(tr '\n' ' ' <<<"$out")" "$want lo err " "what the container saw"
+	# (without swap accounting, as in the v2 lane's guest, the client warns on stderr: not the container's)
+	out=$(grep -v '^WARNING: ' <<<"$out")
+	assert_eq "$(tr '\n' ' ' <<<"$out")" "bar /vol volfile 1000 ro-root tmpfs-ok ro-vol 0000000000000000 50 67108864 50000 lo err " \
+		"what the container saw"
 	# seccomp: docker's default profile (filter mode), and unconfined
 	out=$(dk_run --rm berth-test:bb grep Seccomp: /proc/self/status | cut -f2)
 	assert_eq "$out" 2 "default seccomp profile"
@@ -91,16 +95,19 @@ t_lifecycle() {
 	dk top "$c" | awk '{ print $2 }' | grep -qx "$pid" || t_fail "docker top does not list the init $pid"
 	dk pause "$c" >/dev/null || t_fail "pause failed"
 	assert_eq "$(state_of "$c" '{{.State.Status}}')" paused "after pause"
-	local fz=/sys/fs/cgroup/freezer$T_CG_BASE/$(state_of "$c" '{{.Id}}')/freezer.state
-	[ ! -f "$fz" ] || assert_eq "$(cat "$fz")" FROZEN "freezer.state"
+	local cgdir; cgdir=$T_CG_BASE/$(state_of "$c" '{{.Id}}')
+	if [ -f "/sys/fs/cgroup/freezer$cgdir/freezer.state" ]; then
+		assert_eq "$(cat "/sys/fs/cgroup/freezer$cgdir/freezer.state")" FROZEN "freezer.state"
+	else
+		assert_eq "$(cat "/sys/fs/cgroup$cgdir/cgroup.freeze" 2>&1)" 1 "cgroup.freeze (v2)"
+	fi
 	dk unpause "$c" >/dev/null || t_fail "unpause failed"
 	assert_eq "$(state_of "$c" '{{.State.Status}}')" running "after unpause"
 	# update: the new limits reach the cgroup
 	dk update --memory 128m --memory-swap 256m --pids-limit 99 "$c" >/dev/null || t_fail "update failed"
-	if [ -d /sys/fs/cgroup/pids ]; then
-		assert_eq "$(dk exec "$c" cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max | tr '\n' ' ')" \
-			"134217728 99 " "limits after update"
-	fi
+	out=$(dk exec "$c" sh -c 'cd /sys/fs/cgroup; if [ -f cgroup.controllers ]; then cat memory.max pids.max
+		else cat memory/memory.limit_in_bytes pids/pids.max; fi')
+	assert_eq "$(tr '\n' ' ' <<<"$out")" "134217728 99 " "limits after update"
 	# a signal the process ignores keeps it running; stop sends TERM (its trap exits 9)
 	dk kill -s USR1 "$c" >/dev/null; sleep 0.3
 	assert_eq "$(state_of "$c" '{{.State.Status}}')" running "after kill -s USR1"
