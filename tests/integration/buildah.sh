@@ -25,9 +25,11 @@ t_bh_run() {
 	local c out rc=0; c=$(bh_container)
 	mkdir -p "$BH_DIR/vol"; echo volfile >"$BH_DIR/vol/f"
 	out=$(bh run --runtime "$BH_RT" --runtime-flag "root=$T_ROOT" -v "$BH_DIR/vol:/vol:ro" --network none "$c" -- \
-		sh -c 'echo "out $(cat /vol/f) $(ls /sys/class/net)"; touch /vol/x 2>/dev/null || echo ro; echo err >&2; exit 7' 2>&1) || rc=$?
+		sh -c 'echo "out $(cat /vol/f) $(ls /sys/class/net)"; touch /vol/x 2>/dev/null || echo ro; echo err >&2; exit 7' \
+		2>"$BH_DIR/stderr") || rc=$?
 	assert_eq "$rc" 7 "buildah run exit code"
-	assert_eq "$(grep -v '^Error: ' <<<"$out" | tr '\n' ' ')" "out volfile lo ro err " "output"
+	assert_eq "$(tr '\n' ' ' <<<"$out")" "out volfile lo ro " "stdout"
+	assert_eq "$(grep -v '^Error: ' "$BH_DIR/stderr")" err "stderr"
 	if command -v script >/dev/null; then
 		out=$(timeout 60 script -qec "buildah --root $BH_DIR/root --runroot $BH_DIR/runroot --storage-driver vfs run --runtime $BH_RT --runtime-flag root=$T_ROOT -t $c -- tty" /dev/null </dev/null 2>&1 | tr -d '\r\0') || true
 		grep -q '/dev/pts/[0-9]' <<<"$out" || t_fail "buildah run -t: no pty:" "$out"
