@@ -19,6 +19,7 @@
 #include "lsm.h"
 #include "mount-options.h"
 #include "mounts.h"
+#include "mountinfo.h"
 #include "util.h"
 
 #include <errno.h>
@@ -56,24 +57,6 @@ root_propagation (const BerthSpec *spec, unsigned long *ret, bool *ret_given, GE
   return true;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void
-unescape_octal (char *s)
-{
-  char *w = s;
-  for (char *r = s; *r != '\0'; r++)
-    {
-      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7')
-        {
-          *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-          r += 3;
-        }
-      else
-        *w++ = *r;
-    }
-  *w = '\0';
-}
-
 /* pivot_root refuses a shared parent mount and a bind of the rootfs fails
  * under an unbindable one: with a "shared" or "unbindable" rootfsPropagation
  * make the mount that contains the rootfs private (runc's
@@ -81,25 +64,20 @@ unescape_octal (char *s)
 static bool
 make_parent_mount_private (const char *root_path, GError **error)
 {
-  g_autofree char *info = berth_read_file_at (AT_FDCWD, "/proc/self/mountinfo", 64 << 20, NULL);
-  if (info == NULL)
+  g_autoptr (GPtrArray) mounts = berth_mount_info_read ("/proc/self/mountinfo");
+  if (mounts == NULL)
     return berth_fail_errno (error, errno, "read /proc/self/mountinfo");
-  g_autofree char *best = NULL;
+  const char *best = NULL;
   size_t best_len = 0;
-  g_auto (GStrv) lines = g_strsplit (info, "\n", -1);
-  for (char **l = lines; *l != NULL; l++)
+  for (guint i = 0; i < mounts->len; i++)
     {
-      g_auto (GStrv) f = g_strsplit (*l, " ", 6);
-      if (g_strv_length (f) < 6)
-        continue;
-      unescape_octal (f[4]);
-      size_t len = strlen (f[4]);
-      bool prefix = strcmp (f[4], "/") == 0
-                    || (strncmp (root_path, f[4], len) == 0 && (root_path[len] == '/' || root_path[len] == '\0'));
+      const char *mp = ((const BerthMountInfo *) mounts->pdata[i])->mountpoint;
+      size_t len = strlen (mp);
+      bool prefix = strcmp (mp, "/") == 0
+                    || (strncmp (root_path, mp, len) == 0 && (root_path[len] == '/' || root_path[len] == '\0'));
       if (prefix && len >= best_len) /* >=: the last mount on a mountpoint is the visible one */
         {
-          g_free (best);
-          best = g_strdup (f[4]);
+          best = mp;
           best_len = len;
         }
     }

@@ -12,6 +12,7 @@
  * cgroup2 mount (placed relative to the 0:: line). */
 #include "cgroup-internal.h"
 #include "error.h"
+#include "mountinfo.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -160,56 +161,21 @@ berth_cgroup_mode_name (BerthCgroupMode mode)
   return "?";
 }
 
-typedef struct
-{
-  char *root;        /* mountinfo field 4: the cgroup path mounted here */
-  char *mountpoint;
-  char *fstype;      /* "cgroup" or "cgroup2" */
-  char *options;     /* super options: "rw,cpu,cpuacct" */
-} CgroupMount;
-
-static void
-cgroup_mount_free (CgroupMount *m)
-{
-  g_free (m->root);
-  g_free (m->mountpoint);
-  g_free (m->fstype);
-  g_free (m->options);
-  g_free (m);
-}
-
+/* The cgroup and cgroup2 mounts of /proc/self/mountinfo. */
 static GPtrArray *
 read_cgroup_mounts (GError **error)
 {
-  g_autofree char *text = berth_read_file_at (AT_FDCWD, "/proc/self/mountinfo", 16 << 20, NULL);
-  if (text == NULL)
+  g_autoptr (GPtrArray) mounts = berth_mount_info_read ("/proc/self/mountinfo");
+  if (mounts == NULL)
     {
       berth_fail_errno (error, errno, "cgroup: read /proc/self/mountinfo");
       return NULL;
     }
-  g_autoptr (GPtrArray) mounts = g_ptr_array_new_with_free_func ((GDestroyNotify) cgroup_mount_free);
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  for (char **l = lines; *l; l++)
+  for (guint i = mounts->len; i-- > 0;)
     {
-      g_auto (GStrv) f = g_strsplit (*l, " ", -1);
-      guint n = g_strv_length (f), sep = 0;
-      for (guint i = 6; i < n; i++)
-        if (strcmp (f[i], "-") == 0)
-          {
-            sep = i;
-            break;
-          }
-      if (sep == 0 || sep + 3 >= n + 0 || n < sep + 4)
-        continue;
-      const char *fstype = f[sep + 1];
-      if (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
-        continue;
-      CgroupMount *m = g_new0 (CgroupMount, 1);
-      m->root = g_strcompress (f[3]);
-      m->mountpoint = g_strcompress (f[4]);
-      m->fstype = g_strdup (fstype);
-      m->options = g_strdup (f[sep + 3]);
-      g_ptr_array_add (mounts, m);
+      const BerthMountInfo *m = mounts->pdata[i];
+      if (strcmp (m->fstype, "cgroup") != 0 && strcmp (m->fstype, "cgroup2") != 0)
+        g_ptr_array_remove_index (mounts, i); /* keeps the order */
     }
   return g_steal_pointer (&mounts);
 }
@@ -253,19 +219,19 @@ read_own_cgroups (GError **error)
 }
 
 /* The mount of the v1 hierarchy named by a /proc/self/cgroup key. */
-static const CgroupMount *
+static const BerthMountInfo *
 find_v1_mount (GPtrArray *mounts, const char *controllers)
 {
   g_auto (GStrv) want = g_strsplit (controllers, ",", -1);
-  const CgroupMount *found = NULL;
+  const BerthMountInfo *found = NULL;
   for (guint i = 0; i < mounts->len; i++)
     {
-      const CgroupMount *m = mounts->pdata[i];
+      const BerthMountInfo *m = mounts->pdata[i];
       if (strcmp (m->fstype, "cgroup") != 0)
         continue;
       bool all = true;
       for (char **w = want; *w && all; w++)
-        all = berth_cgroup_word_in_list (m->options, *w, ",");
+        all = berth_cgroup_word_in_list (m->super_options, *w, ",");
       if (!all)
         continue;
       if (found == NULL || (strcmp (m->root, "/") == 0 && strcmp (found->root, "/") != 0))
@@ -274,12 +240,12 @@ find_v1_mount (GPtrArray *mounts, const char *controllers)
   return found;
 }
 
-static const CgroupMount *
+static const BerthMountInfo *
 find_v2_mount (GPtrArray *mounts, const char *mountpoint)
 {
   for (guint i = 0; i < mounts->len; i++)
     {
-      const CgroupMount *m = mounts->pdata[i];
+      const BerthMountInfo *m = mounts->pdata[i];
       if (strcmp (m->fstype, "cgroup2") == 0 && strcmp (m->mountpoint, mountpoint) == 0)
         return m;
     }
@@ -318,7 +284,7 @@ clean_cgroups_path (const char *path, const char *field, GError **error)
 /* The directory for inner (cleaned) in a hierarchy mounted as m, where the
  * calling process sits in own_path. */
 static char *
-hierarchy_dir (const CgroupMount *m, const char *own_path, const char *inner)
+hierarchy_dir (const BerthMountInfo *m, const char *own_path, const char *inner)
 {
   if (inner[0] == '/')
     return g_build_filename (m->mountpoint, inner, NULL);
@@ -422,14 +388,14 @@ berth_cgroup_resolve (const char *cgroups_path, const char *id, GError **error)
         {
           if (cg->mode == BERTH_CGROUP_V1)
             continue;
-          const CgroupMount *m = find_v2_mount (mounts, cg->mode == BERTH_CGROUP_V2 ? CGROUP_ROOT : UNIFIED_ROOT);
+          const BerthMountInfo *m = find_v2_mount (mounts, cg->mode == BERTH_CGROUP_V2 ? CGROUP_ROOT : UNIFIED_ROOT);
           if (m != NULL)
             cg->unified_dir = hierarchy_dir (m, o->path, cg->path);
           continue;
         }
       if (cg->mode == BERTH_CGROUP_V2)
         continue;
-      const CgroupMount *m = find_v1_mount (mounts, o->controllers);
+      const BerthMountInfo *m = find_v1_mount (mounts, o->controllers);
       if (m == NULL)
         continue;
       BerthCgroupV1Dir *d = g_new0 (BerthCgroupV1Dir, 1);
