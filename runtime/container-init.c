@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define KEYCTL_JOIN_SESSION_KEYRING 1
@@ -164,6 +165,22 @@ setup_console (BerthInitContext *ctx, GError **error)
   return true;
 }
 
+/* stdio that is the host's /dev/null becomes the container's own (runc's
+ * reOpenDevNull): no file of the host's mount namespace stays open in the
+ * container, which is also what lets CRIU checkpoint it. */
+static bool
+reopen_dev_null (GError **error)
+{
+  berth_autofd int null_fd = open ("/dev/null", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  struct stat null_sb, sb;
+  if (null_fd < 0 || fstat (null_fd, &null_sb) < 0 || !S_ISCHR (null_sb.st_mode) || null_sb.st_rdev != makedev (1, 3))
+    return true; /* no usable /dev/null in the container: leave stdio as it is */
+  for (int fd = 0; fd < 3; fd++)
+    if (fstat (fd, &sb) == 0 && S_ISCHR (sb.st_mode) && sb.st_rdev == null_sb.st_rdev && dup3 (null_fd, fd, 0) < 0)
+      return berth_fail_errno (error, errno, "reopen /dev/null as fd %d", fd);
+  return true;
+}
+
 static bool
 change_to_cwd (const BerthProcess *process, GError **error)
 {
@@ -292,7 +309,7 @@ berth_container_init (BerthInitContext *ctx)
     init_fail (ctx->sync_fd, false, error);
   if (has_mount_ns)
     {
-      if (!berth_rootfs_finish (spec, ctx->opts->no_pivot, &error))
+      if (!berth_rootfs_finish (spec, ctx->opts->no_pivot, &error) || !reopen_dev_null (&error))
         init_fail (ctx->sync_fd, false, error);
     }
   else if (chroot (spec->root_path) < 0 || chdir ("/") < 0)

@@ -271,6 +271,23 @@ t_stdio_inherited() {
 	rt_ok delete "$id"
 }
 
+t_dev_null_stdio_reopened() {
+	# stdio that is the host's /dev/null becomes the container's own /dev/null (runc's
+	# reOpenDevNull): no host file stays open in the container (CRIU needs that to checkpoint it);
+	# other stdio is left alone.
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sh -c 'stat -L -c %d:%i /proc/1/fd/0 /dev/null /proc/1/fd/1'
+	"$BERTH" --root "$T_ROOT" create --bundle "$b" "$id" </dev/null >"$TD/out" 2>"$TD/err"
+	rt_state "$id"
+	rt_ok start "$id"
+	wait_status "$id" stopped
+	local fd0 null fd1; read -r fd0 null fd1 <<<"$(tr '\n' ' ' <"$TD/out")"
+	assert_eq "$fd0" "$null" "stdin is the container's /dev/null"
+	assert_eq "$fd1" "$(stat -L -c %d:%i "$TD/out")" "stdout (a file) is left alone"
+	assert_ne "$fd0" "$(stat -L -c %d:%i /dev/null)" "not the host's /dev/null"
+	rt_ok delete "$id"
+}
+
 t_run_detach_records_exit() {
 	# run -d hands the container to berth-shim, which records how it ended.
 	local b=$TD/b id; id=$(new_id); make_bundle "$b"
@@ -316,6 +333,7 @@ t_run "state/kill/start of an unknown ID fail" t_state_unknown
 t_run "invalid IDs fail and leave nothing" t_invalid_ids
 t_run "IDs longer than the bound or starting with - or . are refused" t_invalid_id_strict_berth berth_only
 t_run "stdout/stderr of create are inherited by the container" t_stdio_inherited
+t_run "stdio on the host's /dev/null is reopened on the container's" t_dev_null_stdio_reopened
 t_run "run -d: berth-shim records the exit status" t_run_detach_records_exit berth_only
 t_run "create --shim: a SIGKILL is recorded as 137" t_create_shim_records_kill berth_only
 t_done
