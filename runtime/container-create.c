@@ -48,20 +48,8 @@ berth_created_clear (BerthCreated *c)
   berth_close_fdp (&c->root_fd);
 }
 
-/* Everything `create` made, undone in reverse on failure. */
-typedef struct
-{
-  int root_fd;
-  int dir_fd;
-  const char *id;
-  bool dir_created;
-  BerthCgroup *cgroup;
-  pid_t pid;
-  int pidfd;
-} CreateUndo;
-
-static void
-create_undo (CreateUndo *u)
+void
+berth_container_undo (BerthContainerUndo *u)
 {
   if (u->pid > 0)
     {
@@ -83,16 +71,32 @@ create_undo (CreateUndo *u)
   berth_close_fdp (&u->root_fd);
 }
 
-static bool
-validate_for_create (const BerthSpec *spec, const BerthCreateOptions *opts, GError **error)
+void
+berth_container_keep (BerthContainerUndo *u)
+{
+  u->pid = 0;
+  u->dir_created = false;
+  g_clear_pointer (&u->cgroup, berth_cgroup_free);
+}
+
+bool
+berth_container_check_bundle (const BerthSpec *spec, const char *command, GError **error)
 {
   if (spec->process == NULL)
-    return berth_fail (error, "config.json: .process: required by create");
+    return berth_fail (error, "config.json: .process: required by %s", command);
   struct stat sb;
   if (stat (spec->root_path, &sb) < 0)
     return berth_fail_errno (error, errno, "config.json: .root.path: rootfs %s", spec->root_path);
   if (!S_ISDIR (sb.st_mode))
     return berth_fail (error, "config.json: .root.path: rootfs %s is not a directory", spec->root_path);
+  return true;
+}
+
+static bool
+validate_for_create (const BerthSpec *spec, const BerthCreateOptions *opts, GError **error)
+{
+  if (!berth_container_check_bundle (spec, "create", error))
+    return false;
   if (spec->process->terminal && opts->console_socket == NULL && !opts->foreground)
     return berth_fail (error, "--console-socket: required when process.terminal is true");
   if (!spec->process->terminal && opts->console_socket != NULL)
@@ -215,8 +219,8 @@ now_rfc3339 (void)
   return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
 }
 
-static bool
-write_pid_file (const char *path, pid_t pid, GError **error)
+bool
+berth_write_pid_file (const char *path, pid_t pid, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
@@ -240,8 +244,8 @@ has_hooks (const BerthHookList *list)
 }
 
 /* The user name for the state's "owner": /etc/passwd, as runc. */
-static char *
-owner_name (uid_t uid)
+char *
+berth_container_owner_name (uid_t uid)
 {
   char *name = berth_passwd_user_name (uid);
   return name ? name : g_strdup ("");
@@ -269,7 +273,7 @@ drive_init (const BerthSpec *spec, const BerthCreateOptions *opts, int sync_fd, 
     return false;
   /* The rest while the init mounts its rootfs. */
   if (st->owner == NULL)
-    st->owner = owner_name (st->owner_uid);
+    st->owner = berth_container_owner_name (st->owner_uid);
   st->pid_start_time = berth_proc_start_time (pid);
   /* createRuntime and createContainer hooks see "creating" (runtime-spec);
    * prestart sees "created", as with crun (the OCI runtime-tools suite
@@ -347,6 +351,62 @@ resources_with_device_rules (const BerthLinux *lx, BerthResources *storage, Bert
 }
 
 bool
+berth_container_prepare (const BerthGlobalOptions *g, const char *id, const BerthSpec *spec, const char *config_json,
+                         size_t config_len, bool delegate, BerthContainerUndo *undo, GError **error)
+{
+  undo->root_fd = berth_state_root_open (g->root, true, error);
+  if (undo->root_fd < 0)
+    return false;
+  undo->dir_fd = berth_state_dir_create (undo->root_fd, id, error);
+  if (undo->dir_fd < 0)
+    return false;
+  undo->dir_created = true;
+  if (!berth_state_lock (undo->dir_fd, error)
+      || !berth_runtime_file_write (undo->dir_fd, "config.json", config_json, config_len, 0600, error))
+    return false;
+
+  const BerthLinux *lx = spec->linux_;
+  g_autoptr (GError) cg_error = NULL;
+  BerthResources cg_resources;
+  g_autofree BerthDeviceCgroupRule *cg_rules = NULL;
+  const BerthResources *resources = resources_with_device_rules (lx, &cg_resources, &cg_rules);
+  undo->cgroup = berth_cgroup_create (lx ? lx->cgroupsPath : NULL, id, resources, g->rootless, &cg_error);
+  if (undo->cgroup == NULL && cg_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&cg_error));
+      return false;
+    }
+  if (undo->cgroup == NULL)
+    berth_warn ("rootless: no writable (delegated) cgroup: running without one%s",
+                lx && lx->resources ? "; .linux.resources is ignored" : "");
+  else if (delegate && !delegate_cgroup (undo->cgroup, lx, g->rootless, error))
+    return false;
+  return true;
+}
+
+BerthContainerState *
+berth_container_state_new (const BerthGlobalOptions *g, const char *id, const char *bundle, const BerthSpec *spec,
+                           const BerthCgroup *cgroup, pid_t shim_pid)
+{
+  BerthContainerState *st = g_new0 (BerthContainerState, 1);
+  st->id = g_strdup (id);
+  st->bundle = g_strdup (bundle);
+  st->rootfs = g_strdup (spec->root_path);
+  st->created = now_rfc3339 ();
+  st->owner_uid = geteuid ();
+  st->annotations = g_hash_table_ref (spec->annotations);
+  st->extra = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  st->cgroup = cgroup ? berth_cgroup_serialize (cgroup) : NULL;
+  st->rootless = g->rootless;
+  st->shim_pid = shim_pid;
+  if (has_hooks (&spec->hooks.poststart))
+    g_hash_table_insert (st->extra, g_strdup ("poststart"), g_strdup ("1"));
+  if (has_hooks (&spec->hooks.poststop))
+    g_hash_table_insert (st->extra, g_strdup ("poststop"), g_strdup ("1"));
+  return st;
+}
+
+bool
 berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *opts,
                         BerthCreated *ret_created, GError **error)
 {
@@ -366,34 +426,10 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
     return berth_fail_code (error, EPERM, "config.json: .linux.namespaces: not running as root, so a user namespace is needed "
                                           "(add {\"type\": \"user\"} with uidMappings/gidMappings, as `berth spec --rootless` does)");
 
-  __attribute__ ((cleanup (create_undo))) CreateUndo undo = { .root_fd = -1, .dir_fd = -1, .pidfd = -1, .id = opts->id };
-  undo.root_fd = berth_state_root_open (g->root, true, error);
-  if (undo.root_fd < 0)
+  __attribute__ ((cleanup (berth_container_undo))) BerthContainerUndo undo = { .root_fd = -1, .dir_fd = -1, .pidfd = -1, .id = opts->id };
+  if (!berth_container_prepare (g, opts->id, spec, config_json, config_len, id_map_plan.uid != BERTH_IDMAP_NONE, &undo, error))
     return false;
-  undo.dir_fd = berth_state_dir_create (undo.root_fd, opts->id, error);
-  if (undo.dir_fd < 0)
-    return false;
-  undo.dir_created = true;
-  if (!berth_state_lock (undo.dir_fd, error)
-      || !berth_runtime_file_write (undo.dir_fd, "config.json", config_json, config_len, 0600, error))
-    return false;
-
   const BerthLinux *lx = spec->linux_;
-  g_autoptr (GError) cg_error = NULL;
-  BerthResources cg_resources;
-  g_autofree BerthDeviceCgroupRule *cg_rules = NULL;
-  const BerthResources *resources = resources_with_device_rules (lx, &cg_resources, &cg_rules);
-  undo.cgroup = berth_cgroup_create (lx ? lx->cgroupsPath : NULL, opts->id, resources, g->rootless, &cg_error);
-  if (undo.cgroup == NULL && cg_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&cg_error));
-      return false;
-    }
-  if (undo.cgroup == NULL)
-    berth_warn ("rootless: no writable (delegated) cgroup: running without one%s",
-                lx && lx->resources ? "; .linux.resources is ignored" : "");
-  else if (id_map_plan.uid != BERTH_IDMAP_NONE && !delegate_cgroup (undo.cgroup, lx, g->rootless, error))
-    return false;
 
   berth_autofd int start_listen_fd = -1;
   if (!opts->foreground && (start_listen_fd = create_start_socket (undo.dir_fd, error)) < 0)
@@ -455,25 +491,12 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
 
   /* The state, all but the pid, before the clone: less to do between the
    * clone and the init's go-ahead. */
-  g_autoptr (BerthContainerState) st = g_new0 (BerthContainerState, 1);
-  st->id = g_strdup (opts->id);
-  st->bundle = g_strdup (opts->bundle);
-  st->rootfs = g_strdup (spec->root_path);
-  st->created = now_rfc3339 ();
-  st->owner_uid = geteuid ();
+  g_autoptr (BerthContainerState) st
+      = berth_container_state_new (g, opts->id, opts->bundle, spec, undo.cgroup, opts->shim ? getpid () : 0);
   /* The init's createContainer hooks get the state (with the owner) in the
    * go-ahead; otherwise the lookup waits until the init is busy (drive_init). */
   if (has_hooks (&spec->hooks.createContainer))
-    st->owner = owner_name (st->owner_uid);
-  st->annotations = g_hash_table_ref (spec->annotations);
-  st->extra = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  st->cgroup = undo.cgroup ? berth_cgroup_serialize (undo.cgroup) : NULL;
-  st->rootless = g->rootless;
-  st->shim_pid = opts->shim ? getpid () : 0;
-  if (has_hooks (&spec->hooks.poststart))
-    g_hash_table_insert (st->extra, g_strdup ("poststart"), g_strdup ("1"));
-  if (has_hooks (&spec->hooks.poststop))
-    g_hash_table_insert (st->extra, g_strdup ("poststop"), g_strdup ("1"));
+    st->owner = berth_container_owner_name (st->owner_uid);
 
   struct clone_args args = { .flags = flags | CLONE_PIDFD, .exit_signal = SIGCHLD };
   int pidfd = -1;
@@ -515,7 +538,7 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
     return false;
   if (!berth_state_write (undo.dir_fd, st, error))
     return false;
-  if (opts->pid_file != NULL && !write_pid_file (opts->pid_file, st->pid, error))
+  if (opts->pid_file != NULL && !berth_write_pid_file (opts->pid_file, st->pid, error))
     {
       berth_close_fdp (&console_master);
       return false;
@@ -534,9 +557,6 @@ berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *o
     }
   else
     berth_close_fdp (&console_master);
-  /* Success: keep everything. */
-  undo.pid = 0;
-  undo.dir_created = false;
-  g_clear_pointer (&undo.cgroup, berth_cgroup_free);
+  berth_container_keep (&undo);
   return true;
 }

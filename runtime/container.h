@@ -59,6 +59,35 @@ typedef struct
 /* Runs in the cloned child; never returns (execve or _exit). */
 G_GNUC_NORETURN void berth_container_init (BerthInitContext *ctx);
 
+/* The bundle has a process and a rootfs directory (command: "create", "restore"). */
+bool berth_container_check_bundle (const BerthSpec *spec, const char *command, GError **error);
+/* What create and restore make before the container's init exists: the
+ * state dir (created exclusively, locked, holding config.json) and the
+ * cgroup.  berth_container_undo removes it all in reverse (and kills and
+ * reaps pid, when set), unless berth_container_keep was called. */
+typedef struct
+{
+  int root_fd;
+  int dir_fd;
+  const char *id;
+  bool dir_created;
+  BerthCgroup *cgroup;
+  pid_t pid;
+  int pidfd;
+} BerthContainerUndo;
+void berth_container_undo (BerthContainerUndo *u);
+void berth_container_keep (BerthContainerUndo *u);
+/* delegate: chown the cgroup to the container's root (a new user namespace). */
+bool berth_container_prepare (const BerthGlobalOptions *g, const char *id, const BerthSpec *spec, const char *config_json,
+                              size_t config_len, bool delegate, BerthContainerUndo *undo, GError **error);
+/* The state of a new container, all but its pid and owner. */
+BerthContainerState *berth_container_state_new (const BerthGlobalOptions *g, const char *id, const char *bundle,
+                                                const BerthSpec *spec, const BerthCgroup *cgroup, pid_t shim_pid);
+/* The user name for the state's "owner": /etc/passwd, as runc ("" if none). */
+char *berth_container_owner_name (uid_t uid);
+/* --pid-file: the bare pid, written atomically. */
+bool berth_write_pid_file (const char *path, pid_t pid, GError **error);
+
 /* create: everything up to the init waiting for `start`.  On failure nothing
  * is left behind.  ret_created may be NULL (plain create). */
 bool berth_container_create (const BerthGlobalOptions *g, const BerthCreateOptions *opts,
