@@ -39,4 +39,6 @@ int cmd_resume (const BerthGlobalOptions *g, int argc, char **argv, GError **err
 int cmd_ps (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
 int cmd_features (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
 int cmd_update (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
+int cmd_checkpoint (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
+int cmd_restore (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
 int cmd_events (const BerthGlobalOptions *g, int argc, char **argv, GError **error);

@@ -13,8 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int cmd_not_yet (const BerthGlobalOptions *g, int argc, char **argv, GError **error);
-
 static const BerthCommand commands[] = {
   { "create", "<container-id>", "create a container", cmd_create },
   { "start", "<container-id>", "start the user process of a created container", cmd_start },
@@ -31,16 +29,9 @@ static const BerthCommand commands[] = {
   { "pause", "<container-id>", "suspend all processes inside the container", cmd_pause },
   { "resume", "<container-id>", "resume all processes that have been paused", cmd_resume },
   { "update", "<container-id>", "update container resource constraints", cmd_update },
-  { "checkpoint", "<container-id>", "checkpoint a running container", cmd_not_yet },
-  { "restore", "<container-id>", "restore a container from a previous checkpoint", cmd_not_yet },
+  { "checkpoint", "<container-id>", "checkpoint a running container", cmd_checkpoint },
+  { "restore", "<container-id>", "restore a container from a previous checkpoint", cmd_restore },
 };
-
-static int
-cmd_not_yet (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
-{
-  berth_fail_code (error, ENOSYS, "%s: not implemented yet", argv[0]);
-  return 1;
-}
 
 static void
 print_usage (FILE *out)

@@ -584,6 +584,35 @@ t_restore_call() {
 	assert_contains "$err" "--restore"
 }
 
+t_restore_criu() {
+	# The real thing where CRIU works (the v2 lane's guest): a container under the shim is
+	# checkpointed by the runtime, then a new shim restores it (--restore) and supervises it: the
+	# restored process writes on to the new log and its exit lands in the exit file.
+	command -v criu >/dev/null && criu check >/dev/null 2>&1 || t_skip "criu check fails on this kernel ($(uname -r)); the v2 lane runs this"
+	local b=$TD/b id; id=$(new_id); make_bundle "$b"
+	set_args "$b" sh -c 'i=0; while :; do i=$((i+1)); echo n$i; sleep 0.1; done'
+	shim_start "$b" "$id" -l "k8s-file:$TD/ctr.log"
+	rt start "$id"
+	local i=0; while ! grep -q ' n3$' "$TD/ctr.log" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	local first=$SHIM_PID
+	rt checkpoint --image-path "$TD/img" "$id" || t_fail "checkpoint failed: $(grep -B3 'Error (' "$TD/img/dump.log" | tail -n 12)"
+	wait_file "$EXITS/$id" 10
+	wait_gone "$first"
+	rt delete -f "$id" 2>/dev/null || true
+	local last; last=$(log_messages "$TD/ctr.log" | tail -n1 | tr -d n)
+	rm -f "$EXITS/$id"
+	shim_start "$b" "$id" -l "k8s-file:$TD/ctr2.log" --restore "$TD/img"
+	t_alive "$CPID" || t_fail "restored pid $CPID (from the sync pipe) is not alive"
+	i=0; while [ ! -s "$TD/ctr2.log" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	local next; next=$(log_messages "$TD/ctr2.log" | head -n1 | tr -d n)
+	[ "$next" -gt "$last" ] 2>/dev/null || t_fail "restored output starts at '$next', the dump was at $last"
+	rt kill "$id" KILL
+	wait_file "$EXITS/$id" 10
+	assert_eq "$(cat "$EXITS/$id")" 137 "exit file of the restored container"
+	wait_gone "$SHIM_PID"
+	rt delete -f "$id"
+}
+
 t_journald() {
 	local b=$TD/b id; id=$(new_id); make_bundle "$b"
 	set_args "$b" sh -c 'echo to-journal; echo err >&2'
@@ -742,6 +771,7 @@ for SHIM_RT in /usr/bin/runc "$BERTH"; do
 	t_run_sel "$rtn: journald native protocol" t_journald
 	t_run_sel "$rtn: --sdnotify-socket relays READY=1 and WATCHDOG=1 only, never from a cut datagram" t_sdnotify
 	t_run_sel "$rtn: --log-level filters the shim's messages, --syslog sends them to syslog" t_log_level_syslog
+	t_run_sel "$rtn: --restore with CRIU: checkpointed under one shim, restored and supervised by another" t_restore_criu
 done
 t_run_sel "version line and usage errors" t_version_and_usage
 t_run_sel "adopt mode records the exit status" t_adopt_mode
