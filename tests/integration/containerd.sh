@@ -66,11 +66,7 @@ root_done() { [ ! -d "$T_ROOT/default" ] || rmdir "$T_ROOT/default"; }
 task_status() { ctr_ task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }'; }
 
 # No "failed to ..." from the shim about the runtime for ID (the shim logs them through containerd).
-assert_no_shim_warning() {
-	local bad
-	bad=$(grep -F "$1" "$CTD_DIR/log" | grep -iE 'failed to (remove|delete|kill)|did not terminate successfully' || true)
-	[ -z "$bad" ] || t_fail "containerd's shim reported a runtime failure for $1:" "$bad"
-}
+assert_no_shim_warning() { assert_no_runtime_failure_logged "$CTD_DIR/log" "$1" "containerd's shim"; }
 
 t_run_rm() {
 	local id out rc=0; id=$(new_id)

@@ -49,9 +49,7 @@ dk_done() {
 		full=$(dk inspect -f '{{.Id}}' "$id" 2>/dev/null || echo "$id")
 		dk rm -f "$id" >/dev/null 2>&1 || true
 		[ ! -e "$DK_STATE/$full" ] || t_fail "runtime state left for $full in $DK_STATE"
-		local bad
-		bad=$(grep -F "$full" "$DK_DIR/log" | grep -iE 'failed to (remove|delete|kill)|did not terminate successfully' || true)
-		[ -z "$bad" ] || t_fail "the shim reported a runtime failure for $full:" "$bad"
+		assert_no_runtime_failure_logged "$DK_DIR/log" "$full" "the shim"
 	done
 }
 

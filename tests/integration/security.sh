@@ -386,7 +386,6 @@ t_seccomp_podman_profile() {
 	set_args "$b" sh -c 'echo ran; unshare -r true 2>/dev/null && echo UNSHARE; true'
 	rt_ok run --bundle "$b" "$(new_id)"
 	assert_eq "$RT_OUT" ran "output under the Podman profile (unshare must be denied)"
-	rm -rf "$T_ROOT/.seccomp-cache"
 }
 
 seccomp_agent_bin() {
@@ -425,7 +424,6 @@ t_seccomp_notify_agent() {
 	assert_match "$text" 'mkdir[a-z]* pid=[0-9]+ path=/tmp/y -> continue' "mkdir /tmp/y continued"
 	assert_file "$b/rootfs/tmp/y" "mkdir /tmp/y really ran"
 	assert_no_file "$b/rootfs/x" "mkdir /x was emulated"
-	rm -rf "$T_ROOT/.seccomp-cache"
 }
 
 # ----------------------------------------------------------------------------------------------- LSM

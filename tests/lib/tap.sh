@@ -199,6 +199,14 @@ wait_status() {
 	t_fail "container $id: status '$st', expected '$want' within ${limit}s"
 }
 
+# assert_no_runtime_failure_logged LOG ID WHO: a containerd shim (containerd's own or dockerd's) logs
+# the runtime's failures; none may name ID.
+assert_no_runtime_failure_logged() {
+	local bad
+	bad=$(grep -F "$2" "$1" | grep -iE 'failed to (remove|delete|kill)|did not terminate successfully' || true)
+	[ -z "$bad" ] || t_fail "$3 reported a runtime failure for $2:" "$bad"
+}
+
 # --------------------------------------------------------------------------------------- assertions
 t_fail() {
 	local l
@@ -269,7 +277,7 @@ t_leaks() {
 	[ -n "$ids" ] && echo "containers left in --root: $(echo $ids)"
 	local entries
 	# .seccomp-cache (compiled profiles, shared by every container of the root) is kept on purpose.
-	entries=$(cd "$T_ROOT" 2>/dev/null && ls -A | grep -vx '.seccomp-cache' || true)
+	entries=$(cd "$T_ROOT" 2>/dev/null && ls -A | grep -Fvx '.seccomp-cache' || true)
 	[ -n "$entries" ] && echo "entries left in --root $T_ROOT: $(echo $entries)"
 	local new
 	new=$(comm -13 "$T_WORK/.mounts.before" <(t_mounts_snapshot) | awk '{ print $2 }')
