@@ -86,17 +86,15 @@ berth_container_checkpoint (const BerthGlobalOptions *g, const BerthCheckpointOp
     return berth_fail (error, "cannot checkpoint container \"%s\": process.terminal containers are not supported yet",
                        opts->id);
   const char *work_path = opts->work_path ? opts->work_path : opts->image_path;
-  if (!make_dir (opts->image_path, "--image-path", error) || !make_dir (work_path, "--work-path", error))
+  g_autoptr (BerthCriu) criu = berth_criu_new (opts->pre_dump ? "pre-dump" : "dump", opts->image_path, work_path, error);
+  if (criu == NULL)
     return false;
-
   pid_t pid = c.state->pid;
   g_autoptr (GPtrArray) external = berth_criu_external_mounts (pid, spec, error);
   if (external == NULL)
     return false;
   g_auto (GStrv) stdio = berth_criu_read_stdio_links (pid);
-
-  g_autoptr (BerthCriu) criu = berth_criu_new (opts->pre_dump ? "pre-dump" : "dump", opts->image_path, work_path, error);
-  if (criu == NULL)
+  if (!make_dir (opts->image_path, "--image-path", error) || !make_dir (work_path, "--work-path", error))
     return false;
   berth_criu_addf (criu, "--tree", "%d", (int) pid);
   add_common (criu, c.state->rootfs, opts->manage_cgroups_mode, &opts->flags);
@@ -211,7 +209,8 @@ restore (const BerthGlobalOptions *g, const BerthRestoreOptions *opts, pid_t *re
       return false;
     }
   const char *work_path = opts->work_path ? opts->work_path : opts->image_path;
-  if (!make_dir (work_path, "--work-path", error))
+  g_autoptr (BerthCriu) criu = berth_criu_new ("restore", opts->image_path, work_path, error);
+  if (criu == NULL || !make_dir (work_path, "--work-path", error))
     return false;
 
   __attribute__ ((cleanup (berth_container_undo))) BerthContainerUndo undo = { .root_fd = -1, .dir_fd = -1, .pidfd = -1, .id = opts->id };
@@ -220,9 +219,6 @@ restore (const BerthGlobalOptions *g, const BerthRestoreOptions *opts, pid_t *re
                                 &undo, error))
     return false;
 
-  g_autoptr (BerthCriu) criu = berth_criu_new ("restore", opts->image_path, work_path, error);
-  if (criu == NULL)
-    return false;
   add_common (criu, spec->root_path, opts->manage_cgroups_mode, &opts->flags);
   berth_criu_add (criu, "--restore-detached", NULL);
   berth_criu_addf (criu, "--pidfile", "/proc/%d/fd/%d/criu.pid", (int) getpid (), undo.dir_fd);

@@ -99,6 +99,32 @@ last_log_error (const char *log_path)
   return g_strndup (found, strcspn (found, "\n"));
 }
 
+/* In the child, once in the container's cgroup: that cgroup is the root
+ * the restored tasks' cgroups are placed under (--cgroup-root per
+ * hierarchy; the v2 one as the default), whatever path the images recorded. */
+static void
+add_cgroup_roots (BerthCriu *c)
+{
+  g_autofree char *self = berth_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 20, NULL);
+  g_auto (GStrv) lines = g_strsplit (self ? self : "", "\n", -1);
+  g_ptr_array_remove_index (c->argv, c->argv->len - 1); /* the NULL */
+  for (char **l = lines; *l != NULL; l++)
+    {
+      g_auto (GStrv) f = g_strsplit (*l, ":", 3); /* ID:CONTROLLERS:PATH */
+      if (g_strv_length (f) != 3)
+        continue;
+      if (f[1][0] == '\0')
+        berth_criu_add (c, "--cgroup-root", f[2]);
+      else
+        {
+          g_auto (GStrv) controllers = g_strsplit (f[1], ",", -1);
+          for (char **ctl = controllers; *ctl != NULL; ctl++)
+            berth_criu_addf (c, "--cgroup-root", "%s:%s", *ctl, f[2]);
+        }
+    }
+  g_ptr_array_add (c->argv, NULL);
+}
+
 bool
 berth_criu_run (BerthCriu *c, BerthCgroup *enter, GError **error)
 {
@@ -114,6 +140,8 @@ berth_criu_run (BerthCriu *c, BerthCgroup *enter, GError **error)
           dprintf (STDERR_FILENO, "berth: criu %s: %s\n", c->action, local->message);
           _exit (126);
         }
+      if (enter != NULL)
+        add_cgroup_roots (c);
       for (guint i = 0; i < c->pass_fds->len; i++)
         {
           int fd = g_array_index (c->pass_fds, int, i);

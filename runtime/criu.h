@@ -27,8 +27,8 @@ void berth_criu_add (BerthCriu *c, const char *opt, const char *value);
 void berth_criu_addf (BerthCriu *c, const char *opt, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 /* --inherit-fd fd[FD]:KEY, with fd left open for criu. */
 void berth_criu_inherit_fd (BerthCriu *c, int fd, const char *key);
-/* Run it and wait.  enter: a cgroup criu joins first (restored tasks are
- * born there), or NULL.  A failure quotes CRIU's last error line and its log. */
+/* Run it and wait.  enter: a cgroup criu joins first, and the root under
+ * which it places the restored tasks (--cgroup-root), or NULL.  A failure quotes CRIU's last error line and its log. */
 bool berth_criu_run (BerthCriu *c, BerthCgroup *enter, GError **error);
 
 /* A mount of the container that CRIU cannot dump by itself: a bind whose
