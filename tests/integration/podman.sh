@@ -192,6 +192,26 @@ t_passthrough() {
 	assert_eq "$out" hi "output"
 }
 
+t_checkpoint_restore() {
+	# podman container checkpoint / restore: the runtime's checkpoint, then the supervisor's
+	# --restore calling the runtime's restore. Needs a kernel CRIU supports (the v2 lane runs it).
+	command -v criu >/dev/null && criu check >/dev/null 2>&1 || t_skip "criu check fails on this kernel ($(uname -r)); the v2 lane runs this"
+	pm_run -d --name cr "$IMAGE" sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/n; echo n$i; sleep 0.1; done' >/dev/null
+	wait_pm_status cr running
+	local i=0; while ! pm logs cr 2>/dev/null | grep -qx n3 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	pm container checkpoint cr >/dev/null || t_fail "podman container checkpoint failed"
+	wait_pm_status cr exited
+	local last; last=$(pm logs cr | tail -n1 | tr -d n)
+	pm container restore cr >/dev/null || t_fail "podman container restore failed"
+	wait_pm_status cr running
+	# The count goes on in memory: the next value written is above the one at the dump.
+	local n=0; i=0
+	while n=$(pm exec cr cat /tmp/n 2>/dev/null); [ "${n:-0}" -le "$last" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$n" -gt "$last" ] 2>/dev/null || t_fail "after restore the count is '$n', the dump was at $last"
+	pm stop -t 0 cr >/dev/null
+	assert_eq "$(pm inspect -f '{{.State.ExitCode}}' cr)" 137 "exit code after stop"
+}
+
 # PM_ONLY=REGEX runs only the matching tests (for development).
 t_run_sel() { if [ -n "${PM_ONLY:-}" ] && ! [[ "$1" =~ $PM_ONLY ]]; then return 0; fi; t_run "$@"; pm_cleanup; }
 
@@ -209,6 +229,7 @@ for PM_RT in /usr/bin/runc "$BERTH"; do
 	t_run_sel "podman/$rtn: run -it under a pty (size), ${PM_TTY_ROUNDS:-3} runs" t_tty
 	t_run_sel "podman/$rtn: exec -t gets the size podman sent before the pty existed" t_exec_tty
 	t_run_sel "podman/$rtn: --log-driver passthrough output is the container's only" t_passthrough
+	t_run_sel "podman/$rtn: container checkpoint and restore (CRIU)" t_checkpoint_restore
 done
 # berth under Debian's own conmon (Podman's default pairing): the runtime side of the interface.
 # Not here: OOMKilled (conmon 2.1.6 reports false on this hybrid host for runc as well) and the short
@@ -220,6 +241,7 @@ if [ -x /usr/bin/conmon ]; then
 	t_run_sel "podman+conmon/berth: run -d, logs, exec, top, stats, pause/unpause, stop (137)" t_run_detached_logs_exec
 	t_run_sel "podman+conmon/berth: kill and wait (137, 5)" t_kill_wait
 	t_run_sel "podman+conmon/berth: attach" t_attach
+	t_run_sel "podman+conmon/berth: container checkpoint and restore (CRIU)" t_checkpoint_restore
 	PM_CONMON=$SHIM
 fi
 PM_RT=/usr/bin/runc pm rmi -af >/dev/null 2>&1 || true

@@ -12,9 +12,9 @@
 # (seconds for the whole lane, default 1700, under meson's 1800), V2_LANE_BOOT_LIMIT / V2_LANE_STALL_LIMIT
 # (seconds without a first line / without a new line before the VM counts as not booted / hung),
 # T_TEST_TIMEOUT (seconds per test in the guest, default 180), V2_LANE_FILES (test files to run,
-# default "cgroups exec docker checkpoint shim"; lifecycle.sh is long under emulation, cgroups.sh has
+# default "cgroups exec docker checkpoint shim podman"; lifecycle.sh is long under emulation, cgroups.sh has
 # a lifecycle test; docker.sh is Docker driving runc and berth on pure v2, ~2 min; checkpoint.sh and
-# shim.sh's CRIU tests (SHIM_ONLY, default "CRIU") ~2 min),
+# shim.sh's and podman.sh's CRIU tests (SHIM_ONLY, PM_ONLY, default "CRIU") ~3 min),
 # V2_LANE_CGROUPS / V2_LANE_EXEC (space-separated test function names of cgroups.sh / exec.sh to run;
 # "all" = every test; defaults below).
 # It runs under a plain `meson test` (CI); BERTH_V2_LANE=0 turns it off for a quick local run:
@@ -35,11 +35,12 @@ if [ "${1:-}" = --guest ]; then
 	export TMPDIR=/tmp
 	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd   # bash process substitution
 	echo "# guest: $(uname -r), $(stat -fc %T /sys/fs/cgroup), controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
-	for f in ${V2_LANE_FILES:-cgroups exec docker checkpoint shim}; do
+	for f in ${V2_LANE_FILES:-cgroups exec docker checkpoint shim podman}; do
 		case $f in
 		cgroups) export T_SELECT=${V2_LANE_CGROUPS:-$DEFAULT_CGROUPS} ;;
 		exec) export T_SELECT=${V2_LANE_EXEC:-$DEFAULT_EXEC} ;;
 		shim) unset T_SELECT; export SHIM_ONLY=${SHIM_ONLY:-CRIU} ;;  # what needs a kernel CRIU supports
+		podman) unset T_SELECT; export PM_ONLY=${PM_ONLY:-CRIU} ;;
 		*) unset T_SELECT ;;
 		esac
 		[ "${T_SELECT:-}" = all ] && unset T_SELECT
@@ -65,8 +66,8 @@ if [ -z "$V2VM" ]; then
 fi
 [ -n "$V2VM" ] && [ -x "$V2VM" ] || { echo "1..0 # SKIP run-in-v2vm not found (set V2VM)"; exit 0; }
 
-export V2VM_ENV="BERTH RECVTTY SHIM SHIM_ONLY V2_LANE_FILES V2_LANE_CGROUPS V2_LANE_EXEC T_TEST_TIMEOUT ${V2VM_ENV:-}"
-export V2_LANE_FILES=${V2_LANE_FILES:-cgroups exec docker checkpoint shim} V2_LANE_CGROUPS=${V2_LANE_CGROUPS:-} V2_LANE_EXEC=${V2_LANE_EXEC:-}
+export V2VM_ENV="BERTH RECVTTY SHIM SHIM_ONLY PM_ONLY V2_LANE_FILES V2_LANE_CGROUPS V2_LANE_EXEC T_TEST_TIMEOUT ${V2VM_ENV:-}"
+export V2_LANE_FILES=${V2_LANE_FILES:-cgroups exec docker checkpoint shim podman} V2_LANE_CGROUPS=${V2_LANE_CGROUPS:-} V2_LANE_EXEC=${V2_LANE_EXEC:-}
 [ -z "$V2_LANE_CGROUPS" ] && unset V2_LANE_CGROUPS
 [ -z "$V2_LANE_EXEC" ] && unset V2_LANE_EXEC
 # A test that hangs in the guest fails alone (tests/lib/tap.sh kills it) and the lane goes on.
