@@ -10,7 +10,7 @@ typedef struct
 {
   char *image_path, *work_path, *parent_path, *manage_cgroups_mode, *bundle, *pid_file, *console_socket;
   char *lsm_profile, *lsm_mount_context;
-  gboolean leave_running, pre_dump, detach, no_subreaper, no_pivot;
+  gboolean leave_running, pre_dump, detach, no_subreaper, no_pivot, criu_action;
   gboolean tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup;
 } CriuArgs;
 
@@ -119,8 +119,9 @@ cmd_restore (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
     { "no-pivot", 0, 0, G_OPTION_ARG_NONE, &a.no_pivot, "accepted for runc compatibility (CRIU sets up the root)", NULL },
     { "lsm-profile", 0, 0, G_OPTION_ARG_FILENAME, &a.lsm_profile, "accepted for runc compatibility; must be empty (no LSM on restore yet)", "TYPE:NAME" },
     { "lsm-mount-context", 0, 0, G_OPTION_ARG_FILENAME, &a.lsm_mount_context, "accepted for runc compatibility; must be empty", "CONTEXT" },
+    { "criu-action", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &a.criu_action, "run as CRIU's action script (internal)", NULL },
   };
-  size_t n = 8;
+  size_t n = 9;
   add_common_entries (entries, &n, &a);
   if (!cli_parse ("restore", "<container-id>", entries, &argc, &argv, error)
       || !cli_require_args ("restore", argc, argv, 1, "container ID", error))
@@ -142,5 +143,7 @@ cmd_restore (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
     .no_subreaper = a.no_subreaper,
     .flags = criu_flags (&a),
   };
+  if (a.criu_action)
+    return berth_container_restore_action (g, &opts);
   return berth_container_restore (g, &opts, error);
 }

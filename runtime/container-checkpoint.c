@@ -5,6 +5,7 @@
 
 #include "criu.h"
 #include "error.h"
+#include "hooks.h"
 #include "log.h"
 #include "proc.h"
 #include "rootless.h"
@@ -190,6 +191,75 @@ validate_for_restore (const BerthSpec *spec, const BerthRestoreOptions *opts, GE
   return true;
 }
 
+#define ACTION_ERROR_FILE "criu-action.error"
+
+/* restore --criu-action, run by CRIU as its action script (criu(8),
+ * --action-script) with the restore's own options: at "setup-namespaces" the
+ * restored init exists in its namespaces and has not run yet, which is when
+ * runc runs the prestart and createRuntime hooks of a restore (CRIU runs the
+ * script for every action; the others are no-ops here).  CRIU gives us no
+ * stdio, so a failure goes to the state dir, for restore to report. */
+int
+berth_container_restore_action (const BerthGlobalOptions *g, const BerthRestoreOptions *opts)
+{
+  const char *action = g_getenv ("CRTOOLS_SCRIPT_ACTION");
+  if (action == NULL || strcmp (action, "setup-namespaces") != 0)
+    return 0;
+  /* CRIU runs its scripts with stdio closed: fill 0-2 with /dev/null, or the
+   * hooks' stdin pipe would land on them. */
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl (fd, F_GETFD) < 0 && open ("/dev/null", O_RDWR) < 0)
+      return 1;
+  g_autoptr (GError) error = NULL;
+  int64_t pid = 0;
+  const char *pid_text = g_getenv ("CRTOOLS_INIT_PID");
+  g_autoptr (BerthSpec) spec = NULL;
+  if (pid_text == NULL || !berth_parse_int64 (pid_text, 1, G_MAXINT, &pid))
+    berth_fail (&error, "criu action setup-namespaces: no CRTOOLS_INIT_PID");
+  else if ((spec = berth_spec_load (opts->bundle, NULL, NULL, &error)) != NULL)
+    {
+      g_autoptr (BerthContainerState) st = berth_container_state_new (g, opts->id, opts->bundle, spec, NULL, 0);
+      st->pid = (pid_t) pid;
+      st->owner = berth_container_owner_name (st->owner_uid);
+      g_autofree char *created = berth_state_oci_json (st, BERTH_STATUS_CREATED);
+      g_autofree char *creating = berth_state_oci_json (st, BERTH_STATUS_CREATING);
+      if (berth_hooks_run (&spec->hooks.prestart, "prestart", created, false, &error)
+          && berth_hooks_run (&spec->hooks.createRuntime, "createRuntime", creating, false, &error))
+        return 0;
+    }
+  __attribute__ ((cleanup (berth_container_close))) BerthContainer c;
+  if (berth_container_open (g, opts->id, false, &c, NULL))
+    berth_runtime_file_write (c.dir_fd, ACTION_ERROR_FILE, error->message, strlen (error->message), 0600, NULL);
+  return 1;
+}
+
+#define ACTION_SCRIPT_FILE "criu-action"
+
+/* --action-script: CRIU execs a path without arguments, so a script in the
+ * state dir runs this program again as `restore --criu-action`.  Returns
+ * its path (through /proc/self/fd, as the state dir is only known by fd). */
+static char *
+write_action_script (const BerthGlobalOptions *g, const BerthRestoreOptions *opts, int dir_fd, GError **error)
+{
+  g_autofree char *self = berth_self_exe ();
+  if (self == NULL)
+    {
+      berth_fail_errno (error, errno, "restore: /proc/self/exe");
+      return NULL;
+    }
+  const char *argv[] = { self, "--root", g->root, "restore", "--criu-action", "--bundle", opts->bundle, "--", opts->id };
+  g_autoptr (GString) script = g_string_new ("#!/bin/sh\nexec");
+  for (size_t i = 0; i < G_N_ELEMENTS (argv); i++)
+    {
+      g_autofree char *quoted = g_shell_quote (argv[i]);
+      g_string_append_printf (script, " %s", quoted);
+    }
+  g_string_append_c (script, '\n');
+  if (!berth_runtime_file_write (dir_fd, ACTION_SCRIPT_FILE, script->str, script->len, 0700, error))
+    return NULL;
+  return g_strdup_printf ("/proc/%d/fd/%d/%s", (int) getpid (), dir_fd, ACTION_SCRIPT_FILE);
+}
+
 /* Everything of restore up to a recorded, running container. */
 static bool
 restore (const BerthGlobalOptions *g, const BerthRestoreOptions *opts, pid_t *ret_pid, GError **error)
@@ -245,14 +315,29 @@ restore (const BerthGlobalOptions *g, const BerthRestoreOptions *opts, pid_t *re
         return berth_fail_errno (error, errno, "config.json: .linux.namespaces[%zu].path: %s", i, ns->path);
       berth_criu_inherit_fd (criu, *fd, key);
     }
+  if (spec->hooks.prestart.n > 0 || spec->hooks.createRuntime.n > 0)
+    {
+      g_autofree char *script = write_action_script (g, opts, undo.dir_fd, error);
+      if (script == NULL)
+        return false;
+      berth_criu_add (criu, "--action-script", script);
+    }
   /* The restored init becomes our child when CRIU exits. */
   if (!opts->no_subreaper && prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
     return berth_fail_errno (error, errno, "restore: become a subreaper");
   if (!private_rootfs_mount (spec->root_path, error) || !berth_criu_run (criu, undo.cgroup, error))
     {
+      /* A hook that failed says why better than CRIU's "script exited". */
+      g_autofree char *hook_error = berth_read_file_at (undo.dir_fd, ACTION_ERROR_FILE, 4096, NULL);
+      if (hook_error != NULL)
+        {
+          g_clear_error (error);
+          berth_fail_code (error, EIO, "%s", hook_error);
+        }
       g_prefix_error (error, "restore \"%s\": ", opts->id);
       return false;
     }
+  unlinkat (undo.dir_fd, ACTION_SCRIPT_FILE, 0);
   undo.pid = read_restored_pid (undo.dir_fd, error);
   if (undo.pid < 0)
     return false;

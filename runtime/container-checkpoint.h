@@ -41,3 +41,6 @@ typedef struct
  * forwarded), deletes it and returns its exit code; 1 with error set when
  * it could not be restored (nothing is left behind). */
 int berth_container_restore (const BerthGlobalOptions *g, const BerthRestoreOptions *opts, GError **error);
+/* restore --criu-action: CRIU's action script (prestart and createRuntime
+ * hooks at "setup-namespaces"); the exit status CRIU gets. */
+int berth_container_restore_action (const BerthGlobalOptions *g, const BerthRestoreOptions *opts);

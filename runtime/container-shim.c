@@ -22,14 +22,12 @@
 static char *
 find_shim (GError **error)
 {
-  char self[PATH_MAX];
-  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
-  if (n < 0)
+  g_autofree char *self = berth_self_exe ();
+  if (self == NULL)
     {
       berth_fail_errno (error, errno, "find berth-shim: /proc/self/exe");
       return NULL;
     }
-  self[n] = '\0';
   g_autofree char *dir = g_path_get_dirname (self);
   const char *const candidates[] = { "berth-shim", "../shim/berth-shim" };
   for (size_t i = 0; i < G_N_ELEMENTS (candidates); i++)

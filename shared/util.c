@@ -182,3 +182,14 @@ berth_fds_prepare_exec (int n_preserved)
     }
   closedir (dir);
 }
+
+char *
+berth_self_exe (void)
+{
+  char self[PATH_MAX];
+  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
+  if (n < 0)
+    return NULL;
+  self[n] = '\0';
+  return g_strdup (self);
+}

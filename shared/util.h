@@ -36,6 +36,8 @@ bool berth_write_file_at (int dirfd, const char *path, const char *str);
  * (no NSS: the programs are static and never load NSS modules). NULL when
  * there is no such line or no readable file. */
 char *berth_passwd_user_name (uid_t uid);
+/* This program's absolute path (/proc/self/exe); NULL with errno set. */
+char *berth_self_exe (void);
 /* The same, from the text of a passwd file (tests). */
 char *berth_passwd_parse_name (const char *text, uid_t uid);
 

@@ -123,6 +123,35 @@ t_restore_foreground() {
 	assert_contains "$(cat "$TD/out2")" done-30 "restored output"
 }
 
+t_restore_hooks() {
+	need_criu
+	# As runc: prestart and createRuntime hooks run when CRIU has set up the namespaces (its
+	# "setup-namespaces" action), with the restored init's pid; a failing one fails the restore,
+	# which leaves nothing behind; the images still restore after it.
+	local b=$TD/b id; id=$(new_id)
+	counter_bundle "$b"
+	start_with_pipes "$id" "$b" "$TD/out1"
+	wait_count_above "$id" 1
+	rt_ok checkpoint --image-path "$TD/img" "$id"
+	bundle_jq "$b" --arg d "$TD" '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > \($d)/prestart.json"]}],
+		"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > \($d)/createRuntime.json; echo hook-refused >&2; exit 3"]}]}'
+	run_rt restore -d --bundle "$b" --image-path "$TD/img" "$id"
+	[ "$RT_RC" != 0 ] || t_fail "restore with a failing createRuntime hook succeeded"
+	assert_match "$RT_ERR" "restore \"$id\": .*createRuntime.*" "the hook's failure is the error"
+	assert_eq "$(printf '%s\n' "$RT_ERR" | grep -c .)" 1 "one line"
+	assert_fails_with 'does not exist' state "$id"
+	bundle_jq "$b" '.hooks.createRuntime[0].args[2] = (.hooks.createRuntime[0].args[2] | sub("; echo.*"; ""))'
+	rm -f "$TD/prestart.json" "$TD/createRuntime.json"
+	"$BERTH" --root "$T_ROOT" restore -d --bundle "$b" --image-path "$TD/img" "$id" < <(true) > >(cat >"$TD/out2") 2>&1 \
+		|| t_fail "restore failed: $(tail -n 5 "$TD/img/restore.log")"
+	rt_state "$id"
+	local pid; pid=$(jq -r .pid <<<"$STATE")
+	assert_eq "$(jq -r .pid "$TD/prestart.json")" "$pid" "prestart got the restored init's pid"
+	assert_eq "$(jq -r .id "$TD/createRuntime.json")" "$id" "createRuntime got the state"
+	assert_eq "$(jq -r .status "$TD/createRuntime.json")" creating "createRuntime's status"
+	rt_ok delete -f "$id"
+}
+
 # Everything below runs on any host: CRIU is not needed to fail cleanly.
 
 t_checkpoint_errors() {
@@ -239,6 +268,7 @@ t_restore_criu_failure_cleans_up() {
 t_run "checkpoint, restore -d: memory, bind mount, masked paths, pipes, cgroup" t_round_trip berth_only
 t_run "checkpoint --pre-dump, --parent-path, --leave-running" t_leave_running_and_pre_dump berth_only
 t_run "restore in the foreground returns the exit status" t_restore_foreground berth_only
+t_run "restore runs prestart and createRuntime hooks; a failing one fails it cleanly" t_restore_hooks berth_only
 t_run "checkpoint: errors (unknown, created, bad mode, bad path, no criu, terminal)" t_checkpoint_errors berth_only
 t_run "checkpoint: CRIU's failure is one line and the container runs on" t_criu_failure_keeps_container berth_only
 t_run "restore: errors leave nothing behind" t_restore_errors berth_only
