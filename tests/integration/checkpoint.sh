@@ -167,7 +167,7 @@ t_checkpoint_errors() {
 	: >"$TD/file"
 	assert_fails_with '--image-path .*file' checkpoint --image-path "$TD/file/img" "$id"
 	# Without criu in PATH: said so, before anything is written.
-	run_rt_env PATH=/nonexistent checkpoint --image-path "$TD/img2" "$id"
+	run_rt_env PATH=/nonexistent -- checkpoint --image-path "$TD/img2" "$id"
 	[ "$RT_RC" != 0 ] || t_fail "checkpoint without criu succeeded"
 	assert_contains "$RT_ERR" "criu not found in PATH"
 	assert_no_file "$TD/img2" "image dir made before criu was found"
@@ -186,16 +186,6 @@ t_checkpoint_errors() {
 	assert_fails_with 'process.terminal containers are not supported' checkpoint --image-path "$TD/img" "$tid"
 	rt_ok delete -f "$tid"
 	wait "$rp" || true
-}
-
-# run_rt with extra environment (VAR=value ...) before the runtime's arguments.
-run_rt_env() {
-	local envs=()
-	while [[ "$1" == *=* ]]; do envs+=("$1"); shift; done
-	local o=$T_WORK/.rt.out.$BASHPID e=$T_WORK/.rt.err.$BASHPID
-	RT_RC=0
-	env "${envs[@]}" "$BERTH" --root "$T_ROOT" "$@" >"$o" 2>"$e" </dev/null || RT_RC=$?
-	RT_OUT=$(cat "$o"); RT_ERR=$(cat "$e"); rm -f "$o" "$e"
 }
 
 t_criu_failure_keeps_container() {
@@ -231,7 +221,7 @@ t_restore_errors() {
 	rm "$TD/empty/berth-mounts.json"
 	assert_fails_with '--no-subreaper: only with --detach' restore --no-subreaper --bundle "$b" --image-path "$TD/empty" "$id"
 	assert_fails_with '--lsm-profile: LSM labels are not applied on restore' restore --lsm-profile apparmor:x --bundle "$b" --image-path "$TD/empty" "$id"
-	run_rt_env PATH=/nonexistent restore --bundle "$b" --image-path "$TD/empty" --work-path "$TD/w" "$id"
+	run_rt_env PATH=/nonexistent -- restore --bundle "$b" --image-path "$TD/empty" --work-path "$TD/w" "$id"
 	[ "$RT_RC" != 0 ] || t_fail "restore without criu succeeded"
 	assert_contains "$RT_ERR" "criu not found in PATH"
 	assert_no_file "$TD/w" "work dir made before criu was found"

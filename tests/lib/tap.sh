@@ -138,10 +138,18 @@ set_args() {
 }
 
 # run_rt ARGS...: run "$BERTH --root $T_ROOT ARGS", never fails; sets RT_RC, RT_OUT, RT_ERR.
-run_rt() {
-	local o=$T_WORK/.rt.out.$BASHPID e=$T_WORK/.rt.err.$BASHPID
+run_rt() { run_rt_env -- "$@"; }
+# run_rt_env VAR=VALUE... -- ARGS...: the same with those variables in the runtime's environment.
+run_rt_env() {
+	local o=$T_WORK/.rt.out.$BASHPID e=$T_WORK/.rt.err.$BASHPID envs=()
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
 	RT_RC=0
-	"$BERTH" --root "$T_ROOT" "$@" >"$o" 2>"$e" </dev/null || RT_RC=$?
+	if [ ${#envs[@]} -gt 0 ]; then
+		env "${envs[@]}" "$BERTH" --root "$T_ROOT" "$@" >"$o" 2>"$e" </dev/null || RT_RC=$?
+	else
+		"$BERTH" --root "$T_ROOT" "$@" >"$o" 2>"$e" </dev/null || RT_RC=$?
+	fi
 	RT_OUT=$(cat "$o"); RT_ERR=$(cat "$e")
 	rm -f "$o" "$e"
 	return 0
