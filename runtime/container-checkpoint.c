@@ -95,8 +95,6 @@ berth_container_checkpoint (const BerthGlobalOptions *g, const BerthCheckpointOp
   if (external == NULL)
     return false;
   g_auto (GStrv) stdio = berth_criu_read_stdio_links (pid);
-  if (!make_dir (opts->image_path, "--image-path", error) || !make_dir (work_path, "--work-path", error))
-    return false;
   berth_criu_addf (criu, "--tree", "%d", (int) pid);
   add_common (criu, c.state->rootfs, opts->manage_cgroups_mode, &opts->flags);
   if (opts->leave_running && !opts->pre_dump)
@@ -131,14 +129,17 @@ berth_container_checkpoint (const BerthGlobalOptions *g, const BerthCheckpointOp
       if (freezer != NULL)
         berth_criu_add (criu, "--freeze-cgroup", freezer);
     }
+  /* What restore needs besides CRIU's images is written first: a checkpoint
+   * that could not keep it must not end the container. */
+  if (!make_dir (opts->image_path, "--image-path", error) || !make_dir (work_path, "--work-path", error)
+      || !berth_criu_write_descriptors (opts->image_path, stdio, error)
+      || !berth_criu_write_external_mounts (opts->image_path, external, error))
+    return false;
   if (!berth_criu_run (criu, NULL, error))
     {
       g_prefix_error (error, "checkpoint \"%s\": ", opts->id);
       return false;
     }
-  if (!berth_criu_write_descriptors (opts->image_path, stdio, error)
-      || !berth_criu_write_external_mounts (opts->image_path, external, error))
-    return false;
   if (opts->leave_running || opts->pre_dump)
     return true;
   /* As runc: the checkpointed container is gone (CRIU killed it); so is its record. */
