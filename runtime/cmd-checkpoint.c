@@ -10,6 +10,7 @@ typedef struct
 {
   char *image_path, *work_path, *parent_path, *manage_cgroups_mode, *bundle, *pid_file, *console_socket;
   char *lsm_profile, *lsm_mount_context;
+  char **empty_ns;
   gboolean leave_running, pre_dump, detach, no_subreaper, no_pivot, criu_action;
   gboolean tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup;
 } CriuArgs;
@@ -26,11 +27,12 @@ criu_args_clear (CriuArgs *a)
   g_free (a->console_socket);
   g_free (a->lsm_profile);
   g_free (a->lsm_mount_context);
+  g_strfreev (a->empty_ns);
 }
 
-/* Options both commands take, appended to entries (which has room). */
+/* Options both commands take, appended to entries (cap entries, the last one left zero). */
 static void
-add_common_entries (GOptionEntry *entries, size_t *n, CriuArgs *a)
+add_common_entries (GOptionEntry *entries, size_t cap, size_t *n, CriuArgs *a)
 {
   const GOptionEntry common[] = {
     { "image-path", 0, 0, G_OPTION_ARG_FILENAME, &a->image_path, "path for the criu image files (default: ./checkpoint)", "DIR" },
@@ -41,7 +43,9 @@ add_common_entries (GOptionEntry *entries, size_t *n, CriuArgs *a)
     { "file-locks", 0, 0, G_OPTION_ARG_NONE, &a->file_locks, "handle file locks", NULL },
     { "manage-cgroups-mode", 0, 0, G_OPTION_ARG_FILENAME, &a->manage_cgroups_mode, "cgroups mode: soft (default), full, strict or ignore", "MODE" },
     { "auto-dedup", 0, 0, G_OPTION_ARG_NONE, &a->auto_dedup, "enable auto deduplication of memory images", NULL },
+    { "empty-ns", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a->empty_ns, "create this namespace, but do not dump or restore its properties (network only, as runc)", "NS" },
   };
+  g_assert (*n + G_N_ELEMENTS (common) < cap);
   memcpy (entries + *n, common, sizeof common);
   *n += G_N_ELEMENTS (common);
 }
@@ -71,11 +75,19 @@ make_paths_absolute (CriuArgs *a)
   a->bundle = bundle;
 }
 
-static BerthCriuFlags
-criu_flags (const CriuArgs *a)
+/* --empty-ns: runc takes "network" (the only namespace CRIU can leave empty). */
+static bool
+criu_flags (const CriuArgs *a, BerthCriuFlags *ret, GError **error)
 {
-  return (BerthCriuFlags) { .tcp_established = a->tcp_established, .ext_unix_sk = a->ext_unix_sk,
+  *ret = (BerthCriuFlags) { .tcp_established = a->tcp_established, .ext_unix_sk = a->ext_unix_sk,
                             .shell_job = a->shell_job, .file_locks = a->file_locks, .auto_dedup = a->auto_dedup };
+  for (char **ns = a->empty_ns; ns != NULL && *ns != NULL; ns++)
+    {
+      if (strcmp (*ns, "network") != 0)
+        return berth_fail (error, "--empty-ns: %s: only \"network\" can be left empty", *ns);
+      ret->empty_netns = true;
+    }
+  return true;
 }
 
 int
@@ -88,11 +100,14 @@ cmd_checkpoint (const BerthGlobalOptions *g, int argc, char **argv, GError **err
     { "parent-path", 0, 0, G_OPTION_ARG_FILENAME, &a.parent_path, "images of a previous pre-dump (relative to --image-path)", "DIR" },
   };
   size_t n = 3;
-  add_common_entries (entries, &n, &a);
+  add_common_entries (entries, G_N_ELEMENTS (entries), &n, &a);
   if (!cli_parse ("checkpoint", "<container-id>", entries, &argc, &argv, error)
       || !cli_require_args ("checkpoint", argc, argv, 1, "container ID", error))
     return 1;
   make_paths_absolute (&a);
+  BerthCriuFlags flags;
+  if (!criu_flags (&a, &flags, error))
+    return 1;
   BerthCheckpointOptions opts = {
     .id = argv[1],
     .image_path = a.image_path,
@@ -101,7 +116,7 @@ cmd_checkpoint (const BerthGlobalOptions *g, int argc, char **argv, GError **err
     .manage_cgroups_mode = a.manage_cgroups_mode,
     .leave_running = a.leave_running,
     .pre_dump = a.pre_dump,
-    .flags = criu_flags (&a),
+    .flags = flags,
   };
   return berth_container_checkpoint (g, &opts, error) ? 0 : 1;
 }
@@ -122,7 +137,7 @@ cmd_restore (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
     { "criu-action", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &a.criu_action, "run as CRIU's action script (internal)", NULL },
   };
   size_t n = 9;
-  add_common_entries (entries, &n, &a);
+  add_common_entries (entries, G_N_ELEMENTS (entries), &n, &a);
   if (!cli_parse ("restore", "<container-id>", entries, &argc, &argv, error)
       || !cli_require_args ("restore", argc, argv, 1, "container ID", error))
     return 1;
@@ -131,6 +146,9 @@ cmd_restore (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
   if (a.no_subreaper && !a.detach)
     return berth_fail (error, "--no-subreaper: only with --detach (a foreground restore reaps the container itself)"), 1;
   make_paths_absolute (&a);
+  BerthCriuFlags flags;
+  if (!criu_flags (&a, &flags, error))
+    return 1;
   BerthRestoreOptions opts = {
     .id = argv[1],
     .bundle = a.bundle,
@@ -141,7 +159,7 @@ cmd_restore (const BerthGlobalOptions *g, int argc, char **argv, GError **error)
     .manage_cgroups_mode = a.manage_cgroups_mode,
     .detach = a.detach,
     .no_subreaper = a.no_subreaper,
-    .flags = criu_flags (&a),
+    .flags = flags,
   };
   if (a.criu_action)
     return berth_container_restore_action (g, &opts);

@@ -51,6 +51,8 @@ add_common (BerthCriu *criu, const char *rootfs, const char *manage_cgroups_mode
     berth_criu_add (criu, "--file-locks", NULL);
   if (f->auto_dedup)
     berth_criu_add (criu, "--auto-dedup", NULL);
+  if (f->empty_netns)
+    berth_criu_add (criu, "--empty-ns", "net");
 }
 
 /* CRIU's key for a namespace the container joined by path (runc's names). */

@@ -6,6 +6,7 @@
 typedef struct
 {
   bool tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup;
+  bool empty_netns;               /* --empty-ns network: a new network namespace, its devices, addresses and rules not dumped */
 } BerthCriuFlags;
 
 typedef struct

@@ -52,6 +52,7 @@ t_round_trip() {
 	assert_fails_with 'does not exist' state "$id"
 	t_alive "$pid1" && t_fail "the init $pid1 still runs after checkpoint"
 	assert_file "$TD/work/dump.log"
+	[ "$(ls "$TD/img" | grep -c '^netdev-' || true)" -gt 0 ] || t_fail "the network namespace was not dumped"
 	assert_eq "$(jq -c . "$TD/img/descriptors.json" | grep -c 'pipe:')" 1 "descriptors.json names the pipes"
 	assert_eq "$(jq -r '.[] | select(.destination == "/data") | .source' "$TD/img/berth-mounts.json")" "$TD/host" "bind source recorded"
 	assert_contains "$(jq -r '.[].destination' "$TD/img/berth-mounts.json")" /proc/kcore "masked path recorded"
@@ -113,10 +114,13 @@ t_restore_foreground() {
 	set_args "$b" sh -c 'i=0; while [ $i -lt 30 ]; do i=$((i+1)); echo $i > /tmp/n; sleep 0.1; done; echo done-$i; exit 7'
 	start_with_pipes "$id" "$b" "$TD/out1"
 	wait_count_above "$id" 2
-	rt_ok checkpoint --image-path "$TD/img" "$id"
+	# --empty-ns network (runc always adds it): the network namespace's devices, addresses and
+	# rules are not dumped.
+	rt_ok checkpoint --empty-ns network --image-path "$TD/img" "$id"
+	assert_eq "$(ls "$TD/img" | grep -c '^netdev-' || true)" 0 "network devices dumped with --empty-ns network"
 	# Not detached: restore waits for the container, returns its exit status, deletes it.
 	local rc=0
-	"$BERTH" --root "$T_ROOT" restore --bundle "$b" --image-path "$TD/img" "$id" < <(true) > >(cat >"$TD/out2") 2>&1 || rc=$?
+	"$BERTH" --root "$T_ROOT" restore --empty-ns network --bundle "$b" --image-path "$TD/img" "$id" < <(true) > >(cat >"$TD/out2") 2>&1 || rc=$?
 	assert_eq "$rc" 7 "foreground restore's exit status"
 	assert_fails_with 'does not exist' state "$id"
 	local i=0; while ! grep -q done-30 "$TD/out2" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -225,6 +229,7 @@ t_restore_errors() {
 	[ "$RT_RC" != 0 ] || t_fail "restore without criu succeeded"
 	assert_contains "$RT_ERR" "criu not found in PATH"
 	assert_no_file "$TD/w" "work dir made before criu was found"
+	assert_fails_with '--empty-ns: ipc: only "network" can be left empty' restore --empty-ns ipc --bundle "$b" --image-path "$TD/empty" "$id"
 	assert_fails_with '--manage-cgroups-mode: x: must be' restore --manage-cgroups-mode x --bundle "$b" --image-path "$TD/empty" "$id"
 	assert_fails_with 'bad id|container ID|invalid' restore --bundle "$b" --image-path "$TD/empty" '../x'
 	local t=$TD/t; make_bundle "$t"; bundle_jq "$t" '.process.terminal = true'
@@ -257,7 +262,7 @@ t_restore_criu_failure_cleans_up() {
 
 t_run "checkpoint, restore -d: memory, bind mount, masked paths, pipes, cgroup" t_round_trip berth_only
 t_run "checkpoint --pre-dump, --parent-path, --leave-running" t_leave_running_and_pre_dump berth_only
-t_run "restore in the foreground returns the exit status" t_restore_foreground berth_only
+t_run "restore in the foreground returns the exit status; --empty-ns network" t_restore_foreground berth_only
 t_run "restore runs prestart and createRuntime hooks; a failing one fails it cleanly" t_restore_hooks berth_only
 t_run "checkpoint: errors (unknown, created, bad mode, bad path, no criu, terminal)" t_checkpoint_errors berth_only
 t_run "checkpoint: CRIU's failure is one line and the container runs on" t_criu_failure_keeps_container berth_only
