@@ -10,8 +10,11 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <net/if.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static bool
@@ -23,9 +26,30 @@ spec_has_namespace (const BerthSpec *spec, BerthNamespaceKind kind)
   return false;
 }
 
+/* A network namespace the container creates gets its loopback up, as runc
+ * does (specconv adds a "loopback" network for it): 127.0.0.1 works in the
+ * container without any network hook. */
+static bool
+bring_up_loopback (GError **error)
+{
+  berth_autofd int sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr = { .ifr_name = "lo" };
+  if (sock < 0 || ioctl (sock, SIOCGIFFLAGS, &ifr) < 0)
+    return berth_fail_errno (error, errno, ".linux.namespaces: network: bring up lo");
+  if ((ifr.ifr_flags & IFF_UP) != 0)
+    return true;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (sock, SIOCSIFFLAGS, &ifr) < 0)
+    return berth_fail_errno (error, errno, ".linux.namespaces: network: bring up lo");
+  return true;
+}
+
 bool
 berth_apply_namespace_settings (const BerthSpec *spec, GError **error)
 {
+  const BerthNamespace *net = berth_spec_namespace (spec, BERTH_NS_NETWORK);
+  if (net != NULL && net->path == NULL && !bring_up_loopback (error))
+    return false;
   if (spec->linux_ != NULL && spec->linux_->sysctl != NULL && g_hash_table_size (spec->linux_->sysctl) > 0)
     {
       berth_autofd int procfd = berth_procfs_open (error);

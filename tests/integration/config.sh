@@ -148,6 +148,16 @@ t_namespaces_new() {
 	assert_eq "$(readlink /proc/$pid/ns/time)" "$(readlink /proc/self/ns/time)" "time namespace shared"
 	rt_ok delete --force "$id"
 }
+t_loopback_up() {
+	# As runc: a network namespace the container creates has lo up (127.0.0.1 works with no hook),
+	# in a user namespace too (the init is root there).
+	B; run_in "$B" 'ip -o link show lo'
+	assert_contains "$RT_OUT" "LOOPBACK,UP" "lo in a new network namespace"
+	chown -R 100000:100000 "$B/rootfs"
+	bundle_jq "$B" '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .mounts = [.mounts[] | if .destination == "/sys" then {"destination": "/sys", "type": "none", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]} else . end] | del(.linux.resources)'
+	run_in "$B" 'ip -o link show lo'
+	assert_contains "$RT_OUT" "LOOPBACK,UP" "lo in a new network namespace owned by a new user namespace"
+}
 t_namespaces_join() {
 	B; local id1 id2; id1=$(new_id); id2=$(new_id)
 	set_args "$B" sleep 100
@@ -258,6 +268,7 @@ t_run "readonlyPaths" t_readonly_paths
 t_run "root.readonly" t_root_readonly
 t_run "new namespaces differ from the host's" t_namespaces_new
 t_run "namespaces joined by path" t_namespaces_join
+t_run "a new network namespace has lo up (as runc)" t_loopback_up
 t_run "user namespace with uid/gid mappings" t_userns
 t_run "devices, default devices and /dev symlinks" t_devices
 t_run "sysctl in a new network namespace" t_sysctl
