@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -364,6 +366,33 @@ berth_criu_write_external_mounts (const char *images_dir, GPtrArray *mounts, GEr
   return write_json (images_dir, MOUNTS_FILE, b, error);
 }
 
+/* A recorded source that is not one of the bundle's binds: only what the
+ * runtime itself binds in may come from the images (a hostile image must
+ * not bind "/" into the container): a default device (a masked file is the
+ * host's /dev/null) or one of the spec's, or a host cgroup directory. */
+static bool
+recorded_source_allowed (const char *source, const BerthSpec *spec)
+{
+  struct stat sb;
+  if (stat (source, &sb) < 0)
+    return false;
+  if (S_ISDIR (sb.st_mode))
+    return path_within (source, "/sys/fs/cgroup") && strstr (source, "/..") == NULL;
+  if (!S_ISCHR (sb.st_mode) && !S_ISBLK (sb.st_mode))
+    return false;
+  for (size_t i = 0; S_ISCHR (sb.st_mode) && i < berth_n_default_devices; i++)
+    if (sb.st_rdev == makedev (berth_default_devices[i].major, berth_default_devices[i].minor))
+      return true;
+  for (size_t i = 0; spec->linux_ != NULL && i < spec->linux_->n_devices; i++)
+    {
+      const BerthDevice *d = &spec->linux_->devices[i];
+      bool block = strcmp (d->type, "b") == 0;
+      if (block == S_ISBLK (sb.st_mode) && sb.st_rdev == makedev (d->major, d->minor))
+        return true;
+    }
+  return false;
+}
+
 GPtrArray *
 berth_criu_restore_mounts (const char *images_dir, const BerthSpec *spec, GError **error)
 {
@@ -388,6 +417,12 @@ berth_criu_restore_mounts (const char *images_dir, const BerthSpec *spec, GError
           return NULL;
         }
       const BerthMount *bind = spec_bind_at (spec, dest);
+      if (bind == NULL && !recorded_source_allowed (source, spec))
+        {
+          berth_fail_code (error, EPERM, "%s/%s: entry %u: %s for %s is not a device or cgroup directory the "
+                           "container may have, nor a bind of the bundle", images_dir, MOUNTS_FILE, i, source, dest);
+          return NULL;
+        }
       g_ptr_array_add (mounts, external_mount_new (dest, bind ? bind->source : source));
     }
   if (recorded == NULL) /* runc's images: its binds are all it marks external */

@@ -50,8 +50,9 @@ GPtrArray *berth_criu_external_mounts_of (GPtrArray *container, GPtrArray *host,
 /* Kept beside the images (berth-mounts.json) for restore. */
 bool berth_criu_write_external_mounts (const char *images_dir, GPtrArray *mounts, GError **error);
 /* The sources restore binds: the restored bundle's own bind sources for
- * its bind mounts, the recorded ones otherwise.  An image without the file
- * (one runc wrote) gets the bundle's binds only. */
+ * its bind mounts, the recorded ones otherwise, which must be a device the
+ * container may have or a host cgroup directory (EPERM otherwise).  An
+ * image without the file (one runc wrote) gets the bundle's binds only. */
 GPtrArray *berth_criu_restore_mounts (const char *images_dir, const BerthSpec *spec, GError **error);
 
 /* descriptors.json: the targets of the init's fds 0-2 ("pipe:[1234]",

@@ -13,19 +13,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-typedef struct
-{
-  const char *path;
-  mode_t type;
-  unsigned maj, min;
-} DefaultDevice;
-
-/* runc's default devices, all 0666 root:root. */
-static const DefaultDevice default_devices[] = {
-  { "/dev/null", S_IFCHR, 1, 3 },    { "/dev/zero", S_IFCHR, 1, 5 },    { "/dev/full", S_IFCHR, 1, 7 },
-  { "/dev/random", S_IFCHR, 1, 8 },  { "/dev/urandom", S_IFCHR, 1, 9 }, { "/dev/tty", S_IFCHR, 5, 0 },
-};
-
 static const char *const dev_symlinks[][2] = {
   { "fd", "/proc/self/fd" },        { "stdin", "/proc/self/fd/0" },   { "stdout", "/proc/self/fd/1" },
   { "stderr", "/proc/self/fd/2" },
@@ -151,9 +138,9 @@ berth_devices_setup (int rootfd, const BerthMountState *state, const BerthSpec *
                           d->has_fileMode ? d->fileMode : 0666, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0,
                           error);
     }
-  for (size_t i = 0; ok && i < G_N_ELEMENTS (default_devices); i++)
+  for (size_t i = 0; ok && i < berth_n_default_devices; i++)
     {
-      const DefaultDevice *dd = &default_devices[i];
+      const BerthDefaultDevice *dd = &berth_default_devices[i];
       bool overridden = false;
       for (size_t j = 0; j < n && !overridden; j++)
         {
@@ -161,7 +148,7 @@ berth_devices_setup (int rootfd, const BerthMountState *state, const BerthSpec *
           overridden = strcmp (c, dd->path) == 0;
         }
       if (!overridden)
-        ok = create_device (rootfd, devfd, dd->path, dd->type, makedev (dd->maj, dd->min), 0666, 0, 0, error);
+        ok = create_device (rootfd, devfd, dd->path, dd->type, makedev (dd->major, dd->minor), 0666, 0, 0, error);
     }
   umask (old_umask);
   if (!ok)

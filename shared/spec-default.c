@@ -3,6 +3,8 @@
  * template it grants no inheritable capabilities (CVE-2022-29162). */
 #include "spec-internal.h"
 
+#include <sys/stat.h>
+
 #define DEFAULT_OCI_VERSION "1.0.2-dev"
 
 static const char *const default_caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL };
@@ -11,6 +13,12 @@ static const char *const masked_paths[] = {
   "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
   "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi", NULL,
 };
+
+const BerthDefaultDevice berth_default_devices[] = {
+  { "/dev/null", S_IFCHR, 1, 3 },    { "/dev/zero", S_IFCHR, 1, 5 },    { "/dev/full", S_IFCHR, 1, 7 },
+  { "/dev/random", S_IFCHR, 1, 8 },  { "/dev/urandom", S_IFCHR, 1, 9 }, { "/dev/tty", S_IFCHR, 5, 0 },
+};
+const size_t berth_n_default_devices = G_N_ELEMENTS (berth_default_devices);
 
 static const char *const readonly_paths[] = {
   "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,

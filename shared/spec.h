@@ -257,3 +257,14 @@ const char *berth_capability_name (int cap);                /* NULL if unknown *
  * inheritable capabilities).  rootless: user namespace + mappings for the
  * caller's uid/gid, no network namespace, rootless mounts. */
 char *berth_spec_default_json (bool rootless, uid_t uid, gid_t gid);
+
+/* The devices every container gets (runtime-spec "Default Devices", as runc
+ * makes them: 0666 root:root) unless linux.devices names the same path. */
+typedef struct
+{
+  const char *path;
+  mode_t type;                    /* S_IFCHR */
+  unsigned major, minor;
+} BerthDefaultDevice;
+extern const BerthDefaultDevice berth_default_devices[];
+extern const size_t berth_n_default_devices;

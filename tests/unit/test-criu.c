@@ -143,6 +143,26 @@ test_image_files (void)
   g_assert_cmpuint (runc_style->len, ==, 1);
   g_assert_cmpstr (source_of (runc_style, "/data"), ==, "/new/host");
 
+  /* A recorded source that is not the bundle's bind must be a device the container may have (the
+   * host's /dev/null of a masked path passed above) or a cgroup directory: an image cannot bind
+   * "/" or a host file in. */
+  const char *const refused[] = { "[{\"destination\": \"/x\", \"source\": \"/\"}]",
+                                  "[{\"destination\": \"/x\", \"source\": \"/etc/passwd\"}]",
+                                  "[{\"destination\": \"/x\", \"source\": \"/sys/fs/cgroup/../../etc\"}]" };
+  for (size_t i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_assert_true (g_file_set_contents (mounts, refused[i], -1, NULL));
+      g_assert_null (berth_criu_restore_mounts (dir, &spec, &error));
+      g_assert_true (g_error_matches (error, BERTH_ERROR, EPERM));
+      g_assert_nonnull (strstr (error->message, "is not a device or cgroup directory the container may have"));
+      g_clear_error (&error);
+    }
+  /* The same path as a bind of the bundle is the bundle's to decide. */
+  g_assert_true (g_file_set_contents (mounts, "[{\"destination\": \"/data\", \"source\": \"/\"}]", -1, NULL));
+  g_autoptr (GPtrArray) bundle_wins = berth_criu_restore_mounts (dir, &spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (source_of (bundle_wins, "/data"), ==, "/new/host");
+
   /* Bad files: one line naming the file. */
   g_assert_true (g_file_set_contents (mounts, "[1]", -1, NULL));
   g_assert_null (berth_criu_restore_mounts (dir, &spec, &error));
