@@ -373,12 +373,12 @@ berth_criu_write_external_mounts (const char *images_dir, GPtrArray *mounts, GEr
 static bool
 recorded_source_allowed (const char *source, const BerthSpec *spec)
 {
+  /* A cgroup directory need not exist yet: restore makes the container's
+   * cgroup later (and CRIU fails on a source that is missing then). */
+  if (path_within (source, "/sys/fs/cgroup"))
+    return strstr (source, "/..") == NULL;
   struct stat sb;
-  if (stat (source, &sb) < 0)
-    return false;
-  if (S_ISDIR (sb.st_mode))
-    return path_within (source, "/sys/fs/cgroup") && strstr (source, "/..") == NULL;
-  if (!S_ISCHR (sb.st_mode) && !S_ISBLK (sb.st_mode))
+  if (stat (source, &sb) < 0 || (!S_ISCHR (sb.st_mode) && !S_ISBLK (sb.st_mode)))
     return false;
   for (size_t i = 0; S_ISCHR (sb.st_mode) && i < berth_n_default_devices; i++)
     if (sb.st_rdev == makedev (berth_default_devices[i].major, berth_default_devices[i].minor))

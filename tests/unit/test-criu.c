@@ -157,6 +157,12 @@ test_image_files (void)
       g_assert_nonnull (strstr (error->message, "is not a device or cgroup directory the container may have"));
       g_clear_error (&error);
     }
+  /* A host cgroup directory (the container's, bound without a cgroup namespace) may not exist
+   * yet: restore makes it later. */
+  g_assert_true (g_file_set_contents (mounts, "[{\"destination\": \"/sys/fs/cgroup\", \"source\": \"/sys/fs/cgroup/not-yet/c1\"}]", -1, NULL));
+  g_autoptr (GPtrArray) cgroup_dir = berth_criu_restore_mounts (dir, &spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (source_of (cgroup_dir, "/sys/fs/cgroup"), ==, "/sys/fs/cgroup/not-yet/c1");
   /* The same path as a bind of the bundle is the bundle's to decide. */
   g_assert_true (g_file_set_contents (mounts, "[{\"destination\": \"/data\", \"source\": \"/\"}]", -1, NULL));
   g_autoptr (GPtrArray) bundle_wins = berth_criu_restore_mounts (dir, &spec, &error);
